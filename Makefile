@@ -1,0 +1,59 @@
+# mediagate — build, test, demo, bench.
+# `make demo` runs the demo; `make test` runs every test (unit, integration, end to end).
+
+SHELL := /bin/bash
+GO ?= go
+GOBIN := $(shell $(GO) env GOPATH)/bin
+VERSITYGW_VERSION := v1.8.0
+export PATH := $(GOBIN):$(PATH)
+
+.PHONY: all build build-xcaddy check-manifest deps test test-unit test-e2e fuzz-smoke demo bench clean
+
+all: build
+
+## build: bin/caddy with every mediagate module, versions from xcaddy.json
+build:
+	$(GO) run ./tools/caddybuild -manifest xcaddy.json -o bin/caddy
+
+## build-xcaddy: the same manifest through xcaddy (slow cold build)
+build-xcaddy:
+	$(GO) run ./tools/caddybuild -manifest xcaddy.json -o bin/caddy -xcaddy
+
+check-manifest:
+	$(GO) run ./tools/caddybuild -check
+
+## deps: tools the tests and the demo run (versitygw; players come from .ci/run or apt)
+deps: $(GOBIN)/versitygw
+
+$(GOBIN)/versitygw:
+	@echo ">> installing versitygw $(VERSITYGW_VERSION) (go install, ~2 min the first time)"
+	$(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+## test: every test — vet, unit + integration (real Caddy, real S3 gateway), fuzz smoke, end to end
+test: build deps
+	$(GO) vet ./...
+	$(GO) run ./tools/caddybuild -check
+	$(GO) test -count=1 -timeout 15m ./...
+	$(MAKE) fuzz-smoke
+
+## fuzz-smoke: every fuzz target for a few seconds (longer runs: FUZZTIME=5m make fuzz-smoke)
+FUZZTIME ?= 4s
+fuzz-smoke:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	    echo ">> fuzz $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg | tail -n 2; \
+	  done; \
+	done
+
+## demo: a protected sample stream from a real S3 gateway through Caddy
+demo: build deps
+	./scripts/demo.sh
+
+## bench: benchmarks with same-run baselines, summarised in BENCHMARKS.md
+bench: build deps
+	./scripts/bench.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,238 @@
+package hlsproxy
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
+)
+
+func init() {
+	httpcaddyfile.RegisterHandlerDirective("hls_proxy", parseCaddyfile)
+	// A terminal handler, ordered like reverse_proxy (after edgeauth and secure_routes).
+	httpcaddyfile.RegisterDirectiveOrder("hls_proxy", httpcaddyfile.Before, "reverse_proxy")
+}
+
+func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	var hp Handler
+	err := hp.UnmarshalCaddyfile(h.Dispenser)
+	return &hp, err
+}
+
+// UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:
+//
+//	hls_proxy [<matcher>] {
+//	    origin <s3://bucket/prefix | http(s)://host/path> {   # repeatable: primary, then replicas
+//	        region <region>               # S3; default us-east-1 with a custom endpoint
+//	        endpoint <url>                # S3-compatible endpoint; implies path-style
+//	        path_style                    # force path-style addressing
+//	        virtual_hosted                # force virtual-hosted addressing with an endpoint
+//	        access_key <key>              # default: the AWS default credential chain
+//	        secret_key <secret>
+//	        session_token <token>
+//	        profile <name>                # shared config profile for the default chain
+//	        header <name> <value>         # HTTP origins: extra request header (repeatable)
+//	    }
+//	    strip_prefix <path>               # request path minus this = object key
+//	    encryption passthrough|decrypt|encrypt|reencrypt   # default passthrough
+//	    key_secret <secret>               # signs segment contexts, derives per-asset keys
+//	    key_path <path>                   # where keys are served; default /keys
+//	    tokenize                          # append the request's token to rewritten URIs
+//	    timeout <duration>                # origin response headers / body stall; default 10s
+//	    failover_backoff <duration>       # how long a failed replica is skipped; default 30s
+//	    download_param <name>             # ?name[=file] -> attachment; default download
+//	    asset_policy metadata <header> [default protected|public]
+//	    playlist_cache <entries>|off      # origin playlists kept in memory; default 256
+//	    vod_cache_ttl <duration>          # how long a VOD playlist is reused; default 1m
+//	}
+//
+// Secrets may be {env.NAME} or {file./path} placeholders; they are resolved
+// when the config is provisioned, not when it is adapted.
+func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // directive name
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	seen := map[string]bool{}
+	for d.NextBlock(0) {
+		name := d.Val()
+		if name != "origin" {
+			if seen[name] {
+				return d.Errf("%s: repeated subdirective", name)
+			}
+			seen[name] = true
+		}
+		var err error
+		switch name {
+		case "origin":
+			var oc OriginConfig
+			if err := unmarshalOrigin(d, &oc); err != nil {
+				return err
+			}
+			h.Origins = append(h.Origins, oc)
+		case "strip_prefix":
+			h.StripPrefix, err = oneArg(d)
+		case "encryption":
+			if h.Encryption, err = oneArg(d); err == nil {
+				if _, perr := delivery.ParseMode(h.Encryption); perr != nil {
+					return d.Errf("encryption: %v", perr)
+				}
+			}
+		case "key_secret":
+			h.KeySecret, err = oneArg(d)
+		case "key_path":
+			h.KeyPath, err = oneArg(d)
+		case "tokenize":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			h.Tokenize = true
+		case "timeout":
+			err = durationArg(d, name, &h.Timeout)
+		case "failover_backoff":
+			err = durationArg(d, name, &h.FailoverBackoff)
+		case "vod_cache_ttl":
+			err = durationArg(d, name, &h.VODCacheTTL)
+		case "download_param":
+			h.DownloadParam, err = oneArg(d)
+		case "asset_policy":
+			h.AssetPolicy, err = unmarshalPolicy(d)
+		case "playlist_cache":
+			var v string
+			if v, err = oneArg(d); err == nil {
+				if v == "off" {
+					h.PlaylistCache = -1
+				} else if n, perr := strconv.Atoi(v); perr != nil || n <= 0 {
+					return d.Errf("playlist_cache: want a positive number of entries or off, got %q", v)
+				} else {
+					h.PlaylistCache = n
+				}
+			}
+		default:
+			return d.Errf("unrecognized hls_proxy subdirective %q", name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(h.Origins) == 0 {
+		return d.Err("hls_proxy: at least one origin is required")
+	}
+	return nil
+}
+
+func unmarshalOrigin(d *caddyfile.Dispenser, oc *OriginConfig) error {
+	if !d.NextArg() {
+		return d.ArgErr()
+	}
+	oc.URL = d.Val()
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	scheme, _, _, err := origin.ParseOriginURL(oc.URL)
+	if err != nil {
+		return d.Errf("origin %q: %v", oc.URL, err)
+	}
+	seen := map[string]bool{}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		name := d.Val()
+		if name != "header" && seen[name] {
+			return d.Errf("origin %s: repeated %s", oc.URL, name)
+		}
+		seen[name] = true
+		if scheme != "s3" && name != "header" {
+			return d.Errf("origin %s: %s applies to s3:// origins only", oc.URL, name)
+		}
+		var err error
+		switch name {
+		case "region":
+			oc.Region, err = oneArg(d)
+		case "endpoint":
+			oc.Endpoint, err = oneArg(d)
+		case "access_key":
+			oc.AccessKey, err = oneArg(d)
+		case "secret_key":
+			oc.SecretKey, err = oneArg(d)
+		case "session_token":
+			oc.SessionToken, err = oneArg(d)
+		case "profile":
+			oc.Profile, err = oneArg(d)
+		case "path_style", "virtual_hosted":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			oc.PathStyle = oc.PathStyle || name == "path_style"
+			oc.VirtualHosted = oc.VirtualHosted || name == "virtual_hosted"
+		case "header":
+			args := d.RemainingArgs()
+			if len(args) != 2 {
+				return d.ArgErr()
+			}
+			if oc.Headers == nil {
+				oc.Headers = http.Header{}
+			}
+			oc.Headers.Add(args[0], args[1])
+		default:
+			return d.Errf("unrecognized origin subdirective %q", name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if oc.PathStyle && oc.VirtualHosted {
+		return d.Errf("origin %s: path_style and virtual_hosted exclude each other", oc.URL)
+	}
+	return nil
+}
+
+func unmarshalPolicy(d *caddyfile.Dispenser) (*AssetPolicy, error) {
+	args := d.RemainingArgs()
+	if len(args) != 2 && len(args) != 4 {
+		return nil, d.Err("asset_policy: want metadata <header> [default protected|public]")
+	}
+	p := &AssetPolicy{Source: args[0], Header: args[1]}
+	if len(args) == 4 {
+		if args[2] != "default" {
+			return nil, d.Errf("asset_policy: unexpected %q (want default)", args[2])
+		}
+		p.Default = args[3]
+	}
+	if err := p.provision(); err != nil {
+		return nil, d.Err(err.Error())
+	}
+	return p, nil
+}
+
+func oneArg(d *caddyfile.Dispenser) (string, error) {
+	if !d.NextArg() {
+		return "", d.ArgErr()
+	}
+	v := d.Val()
+	if d.NextArg() {
+		return "", d.ArgErr()
+	}
+	return v, nil
+}
+
+func durationArg(d *caddyfile.Dispenser, name string, dst *caddy.Duration) error {
+	v, err := oneArg(d)
+	if err != nil {
+		return err
+	}
+	dur, err := caddy.ParseDuration(v)
+	if err != nil || dur <= 0 || dur > 24*time.Hour {
+		return d.Errf("%s: invalid duration %q", name, v)
+	}
+	*dst = caddy.Duration(dur)
+	return nil
+}
+
+// Interface guard
+var _ caddyfile.Unmarshaler = (*Handler)(nil)

@@ -1,0 +1,64 @@
+package delivery
+
+import (
+	"fmt"
+
+	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
+)
+
+// CtxParam is the query parameter that carries a segment's signed context.
+const CtxParam = "mgctx"
+
+// SegmentJob is what a segment request asks the proxy to do, from its
+// verified context.
+type SegmentJob struct {
+	Mode Mode
+	// StorageKey is the origin object of the at-rest key ("" when clear at rest).
+	StorageKey string
+	// StorageIV is the at-rest IV (explicit, or from the sequence number).
+	StorageIV segcrypt.IV
+	// Asset names the derived delivery key and IV (Encrypt, Reencrypt).
+	Asset string
+}
+
+// Decrypts reports whether the job removes at-rest encryption.
+func (j SegmentJob) Decrypts() bool { return j.StorageKey != "" }
+
+// Encrypts reports whether the job adds delivery encryption.
+func (j SegmentJob) Encrypts() bool { return j.Mode == Encrypt || j.Mode == Reencrypt }
+
+// OpenJob verifies a sealed context and turns it into a job. It fails for a
+// bad signature, a mode other than the configured one (a context minted under
+// another configuration), or inconsistent fields.
+func OpenJob(secret []byte, configured Mode, sealed string) (SegmentJob, error) {
+	c, err := segcrypt.Open(secret, sealed)
+	if err != nil {
+		return SegmentJob{}, err
+	}
+	j := SegmentJob{Mode: Mode(c.Mode), StorageKey: c.KeyRef, Asset: c.Asset}
+	switch {
+	case j.Mode == configured:
+	case configured == Reencrypt && j.Mode == Encrypt: // clear-at-rest segments of a reencrypt playlist
+	default:
+		return SegmentJob{}, fmt.Errorf("segment context for mode %q under mode %q", c.Mode, configured)
+	}
+	if j.StorageKey != "" {
+		if err := CheckKey(j.StorageKey); err != nil {
+			return SegmentJob{}, fmt.Errorf("segment context key reference: %w", err)
+		}
+		if j.StorageIV, err = segcrypt.SegmentIV(c.IV, c.Seq); err != nil {
+			return SegmentJob{}, err
+		}
+	}
+	if j.Mode == Decrypt && j.StorageKey == "" || j.Mode == Reencrypt && j.StorageKey == "" || j.Mode == Encrypt && j.StorageKey != "" {
+		return SegmentJob{}, fmt.Errorf("segment context for mode %q is inconsistent", c.Mode)
+	}
+	return j, nil
+}
+
+// DeliveryKey and DeliveryIV are the derived key and IV of an asset; the
+// inserted EXT-X-KEY names that IV explicitly.
+func DeliveryKey(secret []byte, asset string) segcrypt.Key { return segcrypt.DeriveKey(secret, asset) }
+
+// DeliveryIV is the explicit IV of the asset's inserted EXT-X-KEY.
+func DeliveryIV(secret []byte, asset string) segcrypt.IV { return segcrypt.DeriveIV(secret, asset) }

@@ -1,0 +1,224 @@
+// Package hlsproxy is the Caddy module http.handlers.hls_proxy: a terminal
+// handler that fetches playlists, keys, segments and downloads from S3 or
+// HTTP origins (with failover), rewrites playlists and applies AES-128
+// delivery modes. The logic lives in the pure packages beside it: origin,
+// playlist, segcrypt, delivery and httpx.
+package hlsproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+}
+
+// Handler proxies HLS (and any other object) from private origins.
+type Handler struct {
+	// Origins in order: the first is the primary, later ones are failover replicas.
+	Origins []OriginConfig `json:"origins,omitempty"`
+	// StripPrefix is removed from the request path to get the object key.
+	StripPrefix string `json:"strip_prefix,omitempty"`
+	// Encryption is passthrough (default), decrypt, encrypt or reencrypt.
+	Encryption string `json:"encryption,omitempty"`
+	// KeySecret signs segment contexts and derives per-asset keys
+	// (required unless passthrough). Placeholders {env.*} and {file.*} work.
+	KeySecret string `json:"key_secret,omitempty"`
+	// KeyPath is where the proxy serves keys. Default /keys.
+	KeyPath string `json:"key_path,omitempty"`
+	// Tokenize appends the request's token to every rewritten URI.
+	Tokenize bool `json:"tokenize,omitempty"`
+	// Timeout for an origin's response headers (and between body reads). Default 10s.
+	Timeout caddy.Duration `json:"timeout,omitempty"`
+	// FailoverBackoff is how long a failed replica is skipped. Default 30s.
+	FailoverBackoff caddy.Duration `json:"failover_backoff,omitempty"`
+	// DownloadParam turns ?name or ?name=file into an attachment. Default "download".
+	DownloadParam string `json:"download_param,omitempty"`
+	// AssetPolicy decides per object whether a token is required.
+	AssetPolicy *AssetPolicy `json:"asset_policy,omitempty"`
+	// PlaylistCache bounds the in-memory cache of origin playlists (entries). Default 256; -1 disables.
+	PlaylistCache int `json:"playlist_cache,omitempty"`
+	// VODCacheTTL is how long a VOD playlist is reused. Default 60s.
+	VODCacheTTL caddy.Duration `json:"vod_cache_ttl,omitempty"`
+
+	mode     delivery.Mode
+	secret   []byte
+	pool     *origin.Pool
+	rewriter *delivery.Rewriter
+	cache    *playlistCache
+	keys     *keyCache
+	logger   *zap.Logger
+	metrics  *metrics
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.hls_proxy",
+		New: func() caddy.Module { return new(Handler) },
+	}
+}
+
+// Provision resolves secrets, builds the origins and the caches.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
+	repl := caddy.NewReplacer()
+	var err error
+	if h.mode, err = delivery.ParseMode(h.Encryption); err != nil {
+		return err
+	}
+	if h.KeyPath == "" {
+		h.KeyPath = "/keys"
+	}
+	if h.DownloadParam == "" {
+		h.DownloadParam = "download"
+	}
+	if h.Timeout <= 0 {
+		h.Timeout = caddy.Duration(10 * time.Second)
+	}
+	if h.FailoverBackoff <= 0 {
+		h.FailoverBackoff = caddy.Duration(30 * time.Second)
+	}
+	if h.VODCacheTTL <= 0 {
+		h.VODCacheTTL = caddy.Duration(time.Minute)
+	}
+	if h.KeySecret != "" {
+		s, err := repl.ReplaceOrErr(h.KeySecret, true, true)
+		if err != nil {
+			return fmt.Errorf("key_secret: %w", err)
+		}
+		if len(s) < 16 {
+			return fmt.Errorf("key_secret: must be at least 16 bytes, got %d", len(s))
+		}
+		h.secret = []byte(s)
+	}
+	if h.mode.NeedsSecret() && h.secret == nil {
+		return fmt.Errorf("encryption %s needs key_secret", h.mode)
+	}
+	if h.AssetPolicy != nil {
+		if err := h.AssetPolicy.provision(); err != nil {
+			return err
+		}
+	}
+	origins := make([]origin.Origin, 0, len(h.Origins))
+	for i := range h.Origins {
+		o, err := h.Origins[i].build(ctx, repl, time.Duration(h.Timeout), h.metadataHeaders())
+		if err != nil {
+			closeAll(origins)
+			return fmt.Errorf("origin %d (%s): %w", i+1, h.Origins[i].URL, err)
+		}
+		origins = append(origins, o)
+	}
+	h.metrics = provisionMetrics(ctx)
+	h.pool = origin.NewPool(origins, origin.PoolOptions{
+		Backoff: time.Duration(h.FailoverBackoff),
+		Logger:  h.logger,
+		OnEvent: h.metrics.originEvent,
+	})
+	h.rewriter = &delivery.Rewriter{
+		Layout:  delivery.Layout{StripPrefix: h.StripPrefix, KeyPath: h.KeyPath},
+		Mode:    h.mode,
+		Secret:  h.secret,
+		Origins: origins,
+	}
+	if h.PlaylistCache >= 0 {
+		size := h.PlaylistCache
+		if size == 0 {
+			size = 256
+		}
+		h.cache = newPlaylistCache(size, time.Duration(h.VODCacheTTL))
+	}
+	h.keys = newKeyCache(1024, time.Minute)
+	return nil
+}
+
+// Validate checks the configuration after provisioning.
+func (h *Handler) Validate() error {
+	if len(h.Origins) == 0 {
+		return errors.New("at least one origin is required")
+	}
+	for _, p := range []struct{ name, v string }{{"strip_prefix", h.StripPrefix}, {"key_path", h.KeyPath}} {
+		if p.v != "" && (!strings.HasPrefix(p.v, "/") || strings.HasSuffix(p.v, "/")) {
+			return fmt.Errorf("%s %q: must start with / and not end with /", p.name, p.v)
+		}
+	}
+	if h.KeyPath != "" && h.KeyPath == h.StripPrefix {
+		return fmt.Errorf("key_path %q must differ from strip_prefix", h.KeyPath)
+	}
+	return nil
+}
+
+// Cleanup closes the origins' transports.
+func (h *Handler) Cleanup() error {
+	if h.pool != nil {
+		return h.pool.Close()
+	}
+	return nil
+}
+
+// ServeHTTP serves keys, playlists, transformed segments and objects.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		return caddyhttp.Error(http.StatusMethodNotAllowed, errors.New("hls_proxy serves GET and HEAD only"))
+	}
+	target, err := h.rewriter.Layout.Classify(r.URL.Path)
+	if err != nil {
+		if errors.Is(err, delivery.ErrNotServed) {
+			return caddyhttp.Error(http.StatusNotFound, err)
+		}
+		return caddyhttp.Error(http.StatusBadRequest, err)
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	r = r.WithContext(ctx)
+	if target.IsKey {
+		return h.serveKey(w, r, target.Key)
+	}
+	if sealed := r.URL.Query().Get(delivery.CtxParam); sealed != "" && h.mode != delivery.Passthrough {
+		job, err := delivery.OpenJob(h.secret, h.mode, sealed)
+		if err != nil {
+			h.logger.Info("segment context refused", zap.String("path", r.URL.Path), zap.Error(err))
+			return caddyhttp.Error(http.StatusForbidden, fmt.Errorf("segment context: %w", err))
+		}
+		return h.serveSegment(w, r, target.Key, job)
+	}
+	if playlist.IsPlaylist(target.Key, "") {
+		return h.servePlaylist(w, r, target.Key)
+	}
+	return h.serveObject(w, r, target.Key)
+}
+
+func (h *Handler) metadataHeaders() []string {
+	if h.AssetPolicy == nil {
+		return nil
+	}
+	return []string{h.AssetPolicy.Header}
+}
+
+func closeAll(origins []origin.Origin) {
+	for _, o := range origins {
+		_ = o.Close()
+	}
+}
+
+// Interface guards
+var (
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddy.Validator             = (*Handler)(nil)
+	_ caddy.CleanerUpper          = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+)

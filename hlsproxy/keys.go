@@ -1,0 +1,93 @@
+package hlsproxy
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
+)
+
+// serveKey answers a request under key_path: the derived delivery key of an
+// asset (encrypt, reencrypt) or an origin key object (passthrough). Storage
+// keys are never served in decrypt and reencrypt modes.
+func (h *Handler) serveKey(w http.ResponseWriter, r *http.Request, key string) error {
+	if h.mode.ServesDerivedKeys() {
+		asset, ok := delivery.DerivedKeyAsset(key)
+		if !ok {
+			return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("no key at %s", key))
+		}
+		if _, err := h.allowAsset(r, nil, true); err != nil {
+			return err
+		}
+		k := delivery.DeliveryKey(h.secret, asset)
+		return h.writeKey(w, r, k[:])
+	}
+	if h.mode != delivery.Passthrough {
+		return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("mode %s serves no keys", h.mode))
+	}
+	resp, err := h.fetch(r, key, http.MethodGet, nil)
+	if err != nil {
+		return h.originError(r, "key", key, err)
+	}
+	defer resp.Body.Close()
+	if _, err := h.allowAsset(r, resp.Header, true); err != nil {
+		return err
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64))
+	if err != nil {
+		return h.originError(r, "key", key, err)
+	}
+	if resp.StatusCode != http.StatusOK || len(raw) != segcrypt.BlockSize {
+		h.metrics.cryptoError("bad_key_object")
+		h.logger.Error("key object is not a 16-byte AES-128 key",
+			zap.String("object", key), zap.Int("origin_status", resp.StatusCode), zap.Int("bytes", len(raw)))
+		return caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("key object %s is not a 16-byte key", key))
+	}
+	return h.writeKey(w, r, raw)
+}
+
+func (h *Handler) writeKey(w http.ResponseWriter, r *http.Request, k []byte) error {
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/octet-stream")
+	hdr.Set("Content-Length", strconv.Itoa(len(k)))
+	hdr.Set("Cache-Control", cacheKey)
+	hdr.Set("Pragma", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = io.Copy(w, bytes.NewReader(k))
+	}
+	h.metrics.request("key", "ok")
+	return nil
+}
+
+// storageKey returns an at-rest key from the origin, cached briefly.
+func (h *Handler) storageKey(r *http.Request, obj string) (segcrypt.Key, error) {
+	if k, ok := h.keys.get(obj, nowFunc()); ok {
+		return k, nil
+	}
+	resp, err := h.fetch(r, obj, http.MethodGet, nil)
+	if err != nil {
+		return segcrypt.Key{}, h.originError(r, "key", obj, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64))
+	if err != nil {
+		return segcrypt.Key{}, h.originError(r, "key", obj, err)
+	}
+	k, err := segcrypt.KeyFromBytes(raw)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		h.metrics.cryptoError("bad_key_object")
+		h.logger.Error("storage key object is not a 16-byte AES-128 key",
+			zap.String("object", obj), zap.Int("origin_status", resp.StatusCode), zap.Int("bytes", len(raw)))
+		return segcrypt.Key{}, caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("storage key %s: not a 16-byte key", obj))
+	}
+	h.keys.put(obj, k, nowFunc())
+	return k, nil
+}

@@ -1,0 +1,77 @@
+package hlsproxy
+
+import (
+	"errors"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
+)
+
+// metrics are exported through Caddy's metrics registry (admin /metrics).
+type metrics struct {
+	requests      *prometheus.CounterVec   // by kind (playlist, segment, key, object) and outcome
+	originEvents  *prometheus.CounterVec   // by origin and event (failure, skip, open, half_open, close)
+	originLatency *prometheus.HistogramVec // time to response headers, by origin
+	bytes         *prometheus.CounterVec   // body bytes sent, by kind
+	cryptoErrors  *prometheus.CounterVec   // by reason
+	denials       *prometheus.CounterVec   // by reason
+}
+
+func provisionMetrics(ctx caddy.Context) *metrics {
+	const ns, sub = "mediagate", "hls_proxy"
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "requests_total",
+			Help: "Requests handled by hls_proxy, by kind and outcome."}, []string{"kind", "outcome"}),
+		originEvents: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "origin_events_total",
+			Help: "Origin failures, failovers and circuit breaker transitions."}, []string{"origin", "event"}),
+		originLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub, Name: "origin_response_seconds",
+			Help: "Time until an origin's response headers.", Buckets: prometheus.DefBuckets}, []string{"origin"}),
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "response_bytes_total",
+			Help: "Body bytes sent to clients, by kind."}, []string{"kind"}),
+		cryptoErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "crypto_errors_total",
+			Help: "Segments or keys that could not be decrypted or encrypted."}, []string{"reason"}),
+		denials: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "denials_total",
+			Help: "Requests refused by hls_proxy, by reason."}, []string{"reason"}),
+	}
+	reg := ctx.GetMetricsRegistry()
+	if reg == nil {
+		return m
+	}
+	m.requests = register(reg, m.requests)
+	m.originEvents = register(reg, m.originEvents)
+	m.originLatency = register(reg, m.originLatency)
+	m.bytes = register(reg, m.bytes)
+	m.cryptoErrors = register(reg, m.cryptoErrors)
+	m.denials = register(reg, m.denials)
+	return m
+}
+
+// register adds c to reg, or returns the collector already registered
+// (several hls_proxy handlers in one config share the series).
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+	}
+	return c
+}
+
+func (m *metrics) request(kind, outcome string) { m.requests.WithLabelValues(kind, outcome).Inc() }
+func (m *metrics) sent(kind string, n int64)    { m.bytes.WithLabelValues(kind).Add(float64(n)) }
+func (m *metrics) cryptoError(reason string)    { m.cryptoErrors.WithLabelValues(reason).Inc() }
+func (m *metrics) denied(reason string)         { m.denials.WithLabelValues(reason).Inc() }
+
+func (m *metrics) originResponse(name string, since time.Time) {
+	m.originLatency.WithLabelValues(name).Observe(time.Since(since).Seconds())
+}
+
+func (m *metrics) originEvent(e origin.Event) {
+	m.originEvents.WithLabelValues(e.Origin, e.Type.String()).Inc()
+}

@@ -1,0 +1,89 @@
+package hlsproxy
+
+import (
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/mediagate/caddy-mediagate/hlsproxy/httpx"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
+)
+
+// Cache-Control values.
+const (
+	cacheKey       = "no-store, private"
+	cacheProtected = "private, max-age=3600"
+	cachePublic    = "public, max-age=3600"
+)
+
+// passHeaders are the origin response headers a client receives as they are.
+var passHeaders = []string{"Content-Length", "Content-Range", "ETag", "Last-Modified", "Content-Language"}
+
+// serveObject streams an object as stored: segments, init sections,
+// downloads. Range, If-Range and conditional headers go to the origin, which
+// answers 206, 304, 412 or 416 itself.
+func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, key string) error {
+	resp, err := h.fetch(r, key, r.Method, r.Header)
+	if err != nil {
+		return h.originError(r, "object", key, err)
+	}
+	if resp.Body != nil {
+		defer resp.Body.Close()
+	}
+	if resp.StatusCode == http.StatusOK && playlist.IsPlaylist("", resp.Header.Get("Content-Type")) && r.Header.Get("Range") == "" {
+		// A playlist by content type: rewrite it like any other.
+		return h.servePlaylistResponse(w, r, key, resp)
+	}
+	isKey := strings.EqualFold(path.Ext(key), ".key")
+	public, err := h.allowAsset(r, resp.Header, isKey)
+	if err != nil {
+		return err
+	}
+	hdr := w.Header()
+	copyHeaders(hdr, resp.Header, passHeaders...)
+	hdr.Set("Content-Type", httpx.ContentType(key, resp.Header.Get("Content-Type")))
+	hdr.Set("Accept-Ranges", "bytes")
+	hdr.Set("Cache-Control", cacheProtected)
+	switch {
+	case isKey:
+		hdr.Set("Cache-Control", cacheKey)
+	case public:
+		hdr.Set("Cache-Control", firstNonEmpty(resp.Header.Get("Cache-Control"), cachePublic))
+	}
+	h.setDisposition(hdr, r, key)
+	w.WriteHeader(resp.StatusCode)
+	if r.Method == http.MethodHead || resp.Body == nil {
+		h.metrics.request("object", strconv.Itoa(resp.StatusCode))
+		return nil
+	}
+	h.stream(w, r, "object", key, resp.Body)
+	return nil
+}
+
+// setDisposition answers ?download or ?download=<name> with an attachment.
+func (h *Handler) setDisposition(hdr http.Header, r *http.Request, key string) {
+	q := r.URL.Query()
+	if !q.Has(h.DownloadParam) {
+		return
+	}
+	name := httpx.SafeFilename(q.Get(h.DownloadParam), path.Base(key))
+	hdr.Set("Content-Disposition", httpx.Attachment(name))
+}
+
+func copyHeaders(dst, src http.Header, names ...string) {
+	for _, n := range names {
+		if v := src.Values(n); len(v) > 0 {
+			dst[http.CanonicalHeaderKey(n)] = append([]string(nil), v...)
+		}
+	}
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

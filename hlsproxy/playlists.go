@@ -1,0 +1,118 @@
+package hlsproxy
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
+)
+
+// maxPlaylistBytes bounds a playlist read from the origin.
+const maxPlaylistBytes = 16 << 20
+
+// servePlaylist serves a rewritten playlist, from the cache when it is fresh.
+func (h *Handler) servePlaylist(w http.ResponseWriter, r *http.Request, key string) error {
+	if p, ok := h.cache.get(key, time.Now()); ok {
+		return h.writePlaylist(w, r, key, p, false)
+	}
+	resp, err := h.fetch(r, key, http.MethodGet, nil)
+	if err != nil {
+		return h.originError(r, "playlist", key, err)
+	}
+	defer func() {
+		if resp.Body != nil {
+			resp.Body.Close()
+		}
+	}()
+	return h.servePlaylistResponse(w, r, key, resp)
+}
+
+// servePlaylistResponse reads a playlist answer of the origin and serves it.
+func (h *Handler) servePlaylistResponse(w http.ResponseWriter, r *http.Request, key string, resp *origin.Response) error {
+	if resp.StatusCode != http.StatusOK || resp.Body == nil {
+		return caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("playlist %s: origin answered %d", key, resp.StatusCode))
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPlaylistBytes+1))
+	if err != nil {
+		return h.originError(r, "playlist", key, err)
+	}
+	if len(body) > maxPlaylistBytes {
+		h.logger.Error("playlist too large", zap.String("object", key), zap.Int("limit", maxPlaylistBytes))
+		return caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("playlist %s is larger than %d bytes", key, maxPlaylistBytes))
+	}
+	p := &cachedPlaylist{body: body, lastModified: resp.Header.Get("Last-Modified")}
+	if h.AssetPolicy != nil {
+		p.metadata = resp.Header.Get(h.AssetPolicy.Header)
+	}
+	return h.writePlaylist(w, r, key, p, true)
+}
+
+// writePlaylist applies the access decision and the per-request rewrite.
+func (h *Handler) writePlaylist(w http.ResponseWriter, r *http.Request, key string, p *cachedPlaylist, fresh bool) error {
+	meta := http.Header{}
+	if h.AssetPolicy != nil && p.metadata != "" {
+		meta.Set(h.AssetPolicy.Header, p.metadata)
+	}
+	public, err := h.allowAsset(r, meta, false)
+	if err != nil {
+		return err
+	}
+	var tok delivery.Token
+	if h.Tokenize && !public {
+		tok.Param, tok.Value = requestToken(r)
+	}
+	out, info, err := h.rewriter.Rewrite(p.body, key, tok)
+	if err != nil {
+		h.metrics.request("playlist", "refused")
+		reason := "playlist cannot be rewritten"
+		if errors.Is(err, playlist.ErrMalformed) {
+			reason = "malformed playlist"
+		}
+		h.logger.Error(reason, zap.String("object", key), zap.String("mode", string(h.mode)), zap.Error(err))
+		return caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("playlist %s: %w", key, err))
+	}
+	if fresh {
+		h.cache.put(key, p, info.Endlist || info.Type == playlist.Master, info.TargetDuration, time.Now())
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/vnd.apple.mpegurl")
+	hdr.Set("Content-Length", strconv.Itoa(len(out)))
+	hdr.Set("Cache-Control", playlistCacheControl(info, public))
+	if p.lastModified != "" {
+		hdr.Set("Last-Modified", p.lastModified)
+	}
+	h.setDisposition(hdr, r, key)
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		n, _ := w.Write(out)
+		h.metrics.sent("playlist", int64(n))
+	}
+	h.metrics.request("playlist", "ok")
+	return nil
+}
+
+// playlistCacheControl: live playlists for at most half a target duration,
+// VOD ones a minute; private unless the asset is public.
+func playlistCacheControl(info *playlist.Info, public bool) string {
+	maxAge := 60
+	if !info.Endlist && info.Type == playlist.Media {
+		maxAge = int(info.TargetDuration / 2)
+	}
+	scope := "private"
+	if public {
+		scope = "public"
+	}
+	if maxAge <= 0 {
+		return scope + ", no-cache"
+	}
+	return scope + ", max-age=" + strconv.Itoa(maxAge)
+}

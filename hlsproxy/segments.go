@@ -1,0 +1,285 @@
+package hlsproxy
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/httpx"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
+)
+
+// serveSegment serves a segment that a signed context asks to decrypt,
+// encrypt, or both.
+func (h *Handler) serveSegment(w http.ResponseWriter, r *http.Request, key string, job delivery.SegmentJob) error {
+	if job.Decrypts() {
+		sk, err := h.storageKey(r, job.StorageKey)
+		if err != nil {
+			return err
+		}
+		return h.serveDecrypted(w, r, key, job, sk)
+	}
+	return h.serveEncrypted(w, r, key, job)
+}
+
+// output describes a transformed body before it is sent.
+type output struct {
+	key          string
+	size         int64 // -1 when unknown
+	etag         string
+	lastModified string
+	public       bool
+}
+
+// serveDecrypted removes at-rest AES-128 (and re-encrypts for reencrypt).
+// A first ranged request reads the final two blocks: it gives the exact
+// plaintext length and validates key and padding before any header is sent,
+// so a bad key or a truncated object is a 502, never a short 200.
+func (h *Handler) serveDecrypted(w http.ResponseWriter, r *http.Request, key string, job delivery.SegmentJob, sk segcrypt.Key) error {
+	probe, err := h.fetch(r, key, http.MethodGet, http.Header{"Range": {"bytes=-32"}})
+	if err != nil {
+		return h.originError(r, "segment", key, err)
+	}
+	tail, cipherLen, err := readTail(probe)
+	if err != nil {
+		return h.cryptoFailure(key, "unreadable_tail", err)
+	}
+	plainLen, err := segcrypt.PlainLen(cipherLen, tail, sk, job.StorageIV)
+	if err != nil {
+		return h.cryptoFailure(key, "bad_ciphertext", err)
+	}
+	public, err := h.allowAsset(r, probe.Header, false)
+	if err != nil {
+		return err
+	}
+	out := output{key: key, public: public, lastModified: probe.Header.Get("Last-Modified"),
+		etag: transformedETag(probe.Header.Get("ETag"), job)}
+	ifMatch := probe.Header.Get("ETag")
+	fetchCipher := func(from, to int64) (io.ReadCloser, error) {
+		hdr := http.Header{"Range": {fmt.Sprintf("bytes=%d-%d", from, to)}}
+		if ifMatch != "" {
+			hdr.Set("If-Match", ifMatch)
+		}
+		resp, err := h.fetch(r, key, http.MethodGet, hdr)
+		if err != nil {
+			return nil, h.originError(r, "segment", key, err)
+		}
+		if resp.StatusCode != http.StatusPartialContent && !(resp.StatusCode == http.StatusOK && from == 0) {
+			resp.Body.Close()
+			return nil, h.cryptoFailure(key, "object_changed", fmt.Errorf("origin answered %d to a ranged read", resp.StatusCode))
+		}
+		return resp.Body, nil
+	}
+
+	if !job.Encrypts() {
+		out.size = plainLen
+		return h.writeOutput(w, r, out, func(rng httpx.Range) (io.ReadCloser, error) {
+			if plainLen == 0 {
+				return io.NopCloser(bytes.NewReader(nil)), nil
+			}
+			win, err := segcrypt.PlainWindow(cipherLen, rng.Start, rng.End)
+			if err != nil {
+				return nil, h.cryptoFailure(key, "window", err)
+			}
+			body, err := fetchCipher(win.FetchStart, win.FetchEnd)
+			if err != nil {
+				return nil, err
+			}
+			return readCloser{segcrypt.NewRangeDecrypter(body, sk, job.StorageIV, win), body}, nil
+		})
+	}
+	dk, div := delivery.DeliveryKey(h.secret, job.Asset), delivery.DeliveryIV(h.secret, job.Asset)
+	out.size = segcrypt.EncryptedLen(plainLen)
+	return h.writeOutput(w, r, out, func(rng httpx.Range) (io.ReadCloser, error) {
+		body, err := fetchCipher(0, cipherLen-1)
+		if err != nil {
+			return nil, err
+		}
+		clear := segcrypt.NewDecrypter(body, sk, job.StorageIV)
+		return readCloser{segcrypt.NewRangeEncrypter(clear, dk, div, rng.Start, rng.End), body}, nil
+	})
+}
+
+// serveEncrypted adds delivery AES-128 to a segment stored in clear.
+func (h *Handler) serveEncrypted(w http.ResponseWriter, r *http.Request, key string, job delivery.SegmentJob) error {
+	method := http.MethodGet
+	if r.Method == http.MethodHead {
+		method = http.MethodHead
+	}
+	resp, err := h.fetch(r, key, method, nil)
+	if err != nil {
+		return h.originError(r, "segment", key, err)
+	}
+	body := resp.Body
+	defer func() {
+		if body != nil {
+			body.Close()
+		}
+	}()
+	if resp.StatusCode != http.StatusOK {
+		return h.cryptoFailure(key, "unexpected_status", fmt.Errorf("origin answered %d", resp.StatusCode))
+	}
+	public, err := h.allowAsset(r, resp.Header, false)
+	if err != nil {
+		return err
+	}
+	out := output{key: key, public: public, size: -1, lastModified: resp.Header.Get("Last-Modified"),
+		etag: transformedETag(resp.Header.Get("ETag"), job)}
+	if resp.ContentLength >= 0 {
+		out.size = segcrypt.EncryptedLen(resp.ContentLength)
+	}
+	dk, div := delivery.DeliveryKey(h.secret, job.Asset), delivery.DeliveryIV(h.secret, job.Asset)
+	return h.writeOutput(w, r, out, func(rng httpx.Range) (io.ReadCloser, error) {
+		if body == nil {
+			return nil, h.cryptoFailure(key, "no_body", errors.New("origin sent no body"))
+		}
+		b := body
+		body = nil // the returned reader owns it now
+		if out.size < 0 {
+			return readCloser{segcrypt.NewEncrypter(b, dk, div), b}, nil
+		}
+		return readCloser{segcrypt.NewRangeEncrypter(b, dk, div, rng.Start, rng.End), b}, nil
+	})
+}
+
+// writeOutput answers conditional and range requests for a transformed
+// body of out.size bytes, then streams open(range).
+func (h *Handler) writeOutput(w http.ResponseWriter, r *http.Request, out output, open func(httpx.Range) (io.ReadCloser, error)) error {
+	hdr := w.Header()
+	if out.etag != "" && etagMatch(r.Header.Get("If-None-Match"), out.etag) {
+		hdr.Set("ETag", out.etag)
+		w.WriteHeader(http.StatusNotModified)
+		h.metrics.request("segment", "not_modified")
+		return nil
+	}
+	status, rng := http.StatusOK, httpx.Range{Start: 0, End: out.size - 1}
+	if out.size >= 0 && rangeApplies(r, out) {
+		sel, ok, err := httpx.ParseRange(r.Header.Get("Range"), out.size)
+		if errors.Is(err, httpx.ErrUnsatisfiable) {
+			hdr.Set("Content-Range", httpx.UnsatisfiedRange(out.size))
+			return caddyhttp.Error(http.StatusRequestedRangeNotSatisfiable, err)
+		}
+		if ok {
+			status, rng = http.StatusPartialContent, sel
+			hdr.Set("Content-Range", rng.ContentRange(out.size))
+		}
+	}
+	var body io.ReadCloser
+	if r.Method != http.MethodHead && rng.End >= rng.Start {
+		var err error
+		if body, err = open(rng); err != nil {
+			return err
+		}
+		defer body.Close()
+	}
+	hdr.Set("Content-Type", httpx.ContentType(out.key, ""))
+	if out.size >= 0 {
+		hdr.Set("Content-Length", strconv.FormatInt(rng.Length(), 10))
+		hdr.Set("Accept-Ranges", "bytes")
+	}
+	if out.etag != "" {
+		hdr.Set("ETag", out.etag)
+	}
+	if out.lastModified != "" {
+		hdr.Set("Last-Modified", out.lastModified)
+	}
+	hdr.Set("Cache-Control", cacheProtected)
+	if out.public {
+		hdr.Set("Cache-Control", cachePublic)
+	}
+	h.setDisposition(hdr, r, out.key)
+	w.WriteHeader(status)
+	if body == nil {
+		h.metrics.request("segment", strconv.Itoa(status))
+		return nil
+	}
+	h.stream(w, r, "segment", out.key, body)
+	return nil
+}
+
+// rangeApplies honours If-Range: a range is served only for the same representation.
+func rangeApplies(r *http.Request, out output) bool {
+	ir := r.Header.Get("If-Range")
+	if ir == "" {
+		return true
+	}
+	if strings.HasPrefix(ir, `"`) || strings.HasPrefix(ir, "W/") {
+		return out.etag != "" && ir == out.etag
+	}
+	return out.lastModified != "" && ir == out.lastModified
+}
+
+// readTail reads the answer to "Range: bytes=-32": the final blocks and the
+// ciphertext length.
+func readTail(resp *origin.Response) ([]byte, int64, error) {
+	defer resp.Body.Close()
+	var total int64
+	switch resp.StatusCode {
+	case http.StatusPartialContent:
+		cr := resp.Header.Get("Content-Range")
+		i := strings.LastIndexByte(cr, '/')
+		n, err := strconv.ParseInt(cr[i+1:], 10, 64)
+		if i < 0 || err != nil {
+			return nil, 0, fmt.Errorf("origin Content-Range %q", cr)
+		}
+		total = n
+	case http.StatusOK:
+		total = resp.ContentLength
+		if total < 0 || total > 32 {
+			return nil, 0, fmt.Errorf("origin ignored the tail range (%d bytes)", total)
+		}
+	default:
+		return nil, 0, fmt.Errorf("origin answered %d to the tail range", resp.StatusCode)
+	}
+	tail, err := io.ReadAll(io.LimitReader(resp.Body, 33))
+	if err != nil {
+		return nil, 0, err
+	}
+	if total%segcrypt.BlockSize != 0 || total == 0 {
+		return nil, 0, fmt.Errorf("%w: ciphertext of %d bytes", segcrypt.ErrNotBlockAligned, total)
+	}
+	return tail, total, nil
+}
+
+// cryptoFailure logs a segment that cannot be transformed and answers 502.
+func (h *Handler) cryptoFailure(key, reason string, err error) error {
+	h.metrics.cryptoError(reason)
+	h.logger.Error("segment cannot be transformed", zap.String("object", key), zap.String("reason", reason), zap.Error(err))
+	return caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("segment %s: %s: %w", key, reason, err))
+}
+
+// transformedETag derives a distinct strong ETag for a transformed body.
+func transformedETag(originETag string, job delivery.SegmentJob) string {
+	if originETag == "" || strings.HasPrefix(originETag, "W/") {
+		return ""
+	}
+	return strings.TrimSuffix(originETag, `"`) + "-" + string(job.Mode) + `"`
+}
+
+// etagMatch reports whether an If-None-Match list contains etag.
+func etagMatch(list, etag string) bool {
+	for c := range strings.SplitSeq(list, ",") {
+		c = strings.TrimSpace(c)
+		if c == "*" || strings.TrimPrefix(c, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// readCloser reads from a transform and closes the origin body under it.
+type readCloser struct {
+	io.Reader
+	c io.Closer
+}
+
+func (rc readCloser) Close() error { return rc.c.Close() }

@@ -1,0 +1,9 @@
+// Package mediagate bundles every mediagate Caddy module, so that
+// `xcaddy build --with github.com/mediagate/caddy-mediagate` brings all of them.
+package mediagate
+
+import (
+	_ "github.com/mediagate/caddy-mediagate/caddyauth/edgeauth"
+	_ "github.com/mediagate/caddy-mediagate/caddyauth/secureroutes"
+	_ "github.com/mediagate/caddy-mediagate/hlsproxy"
+)
