@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/httpx"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
 )
 
@@ -24,7 +25,7 @@ var passHeaders = []string{"Content-Length", "Content-Range", "ETag", "Last-Modi
 // downloads. Range, If-Range and conditional headers go to the origin, which
 // answers 206, 304, 412 or 416 itself.
 func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, key string) error {
-	resp, err := h.fetch(r, key, r.Method, r.Header)
+	resp, err := h.fetchObject(r, key)
 	if err != nil {
 		return h.originError(r, "object", key, err)
 	}
@@ -36,7 +37,16 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, key string
 		return h.servePlaylistResponse(w, r, key, resp)
 	}
 	isKey := strings.EqualFold(path.Ext(key), ".key")
-	public, err := h.allowAsset(r, resp.Header, isKey)
+	decide := resp.Header
+	if resp.StatusCode == http.StatusNotModified && h.needsMetadata(r, resp.Header) {
+		// A 304 need not repeat the object's metadata: ask for it.
+		head, err := h.fetch(r, key, http.MethodHead, nil)
+		if err != nil {
+			return h.originError(r, "object", key, err)
+		}
+		decide = head.Header
+	}
+	public, err := h.allowAsset(r, decide, isKey)
 	if err != nil {
 		return err
 	}
@@ -59,6 +69,37 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, key string
 	}
 	h.stream(w, r, "object", key, resp.Body)
 	return nil
+}
+
+// fetchObject forwards the client's range and conditional headers. S3 does
+// not implement If-Range, so it becomes If-Match (an entity tag) or
+// If-Unmodified-Since (a date) on the ranged request; when that precondition
+// fails, the whole current object is fetched instead, as If-Range asks.
+func (h *Handler) fetchObject(r *http.Request, key string) (*origin.Response, error) {
+	ifRange := r.Header.Get("If-Range")
+	if ifRange == "" || r.Header.Get("Range") == "" {
+		return h.fetch(r, key, r.Method, r.Header)
+	}
+	hdr := r.Header.Clone()
+	hdr.Del("If-Range")
+	if strings.HasPrefix(ifRange, "W/") {
+		hdr.Del("Range") // a weak validator never allows a range
+	} else if strings.HasPrefix(ifRange, `"`) {
+		hdr.Set("If-Match", ifRange)
+	} else {
+		hdr.Set("If-Unmodified-Since", ifRange)
+	}
+	resp, err := h.fetch(r, key, r.Method, hdr)
+	if err != nil || resp.StatusCode != http.StatusPreconditionFailed {
+		return resp, err
+	}
+	if resp.Body != nil {
+		resp.Body.Close()
+	}
+	hdr.Del("Range")
+	hdr.Del("If-Match")
+	hdr.Del("If-Unmodified-Since")
+	return h.fetch(r, key, r.Method, hdr)
 }
 
 // setDisposition answers ?download or ?download=<name> with an attachment.

@@ -6,13 +6,15 @@ import (
 	"strings"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/mediagate/caddy-mediagate/caddyauth/edgeauth"
 )
 
-// Request variables set by the edgeauth handler (see caddyauth/edgeauth).
+// Request variables set by the edgeauth handler.
 const (
-	varAuthenticated = "edgeauth.authenticated"
-	varToken         = "edgeauth.token"
-	varParam         = "edgeauth.param"
+	varAuthenticated = edgeauth.VarAuthenticated
+	varToken         = edgeauth.VarToken
+	varParam         = edgeauth.VarParam
 )
 
 // AssetPolicy reads per-object protection from origin metadata.
@@ -74,6 +76,16 @@ func requestToken(r *http.Request) (param, token string) {
 		param = "__token__"
 	}
 	return param, token
+}
+
+// needsMetadata reports whether deciding on this request needs the policy
+// header and hdr lacks it.
+func (h *Handler) needsMetadata(r *http.Request, hdr http.Header) bool {
+	if h.AssetPolicy == nil || hdr.Get(h.AssetPolicy.Header) != "" {
+		return false
+	}
+	_, ok := authState(r)
+	return !ok
 }
 
 // allowAsset decides whether an object may be served to this request, from

@@ -184,6 +184,19 @@ http://localhost:9083 {
 			timeout 2s
 		}
 	}
+	@fo path /fo/*
+	handle @fo {
+		hls_proxy {
+			origin s3://media {
+				endpoint http://127.0.0.1:1
+				region eu-west-1
+				access_key a
+				secret_key b
+			}
+			%[1]s
+			strip_prefix /fo
+		}
+	}
 	handle {
 		respond 404
 	}
@@ -266,6 +279,18 @@ func TestHLSProxyAgainstRealS3(t *testing.T) {
 		}
 		if resp, _ := get(t, tc, "/down/clear/seg0.ts"); resp.StatusCode != 502 && resp.StatusCode != 504 {
 			t.Errorf("dead origin: %d", resp.StatusCode)
+		}
+	})
+
+	t.Run("a dead primary fails over to the replica", func(t *testing.T) {
+		for i := 0; i < 3; i++ { // the first trips the breaker, the next ones skip the primary
+			resp, body := get(t, tc, "/fo/clear/seg0.ts")
+			if resp.StatusCode != 200 || !bytes.Equal(body, f.clear["clear/seg0.ts"]) {
+				t.Fatalf("request %d: status %d, %d bytes", i, resp.StatusCode, len(body))
+			}
+		}
+		if resp, _ := get(t, tc, "/fo/clear/missing.ts"); resp.StatusCode != 404 {
+			t.Errorf("missing object through failover: %d", resp.StatusCode)
 		}
 	})
 
