@@ -418,4 +418,3 @@ func TestHLSProxyAgainstRealS3(t *testing.T) {
 		}
 	})
 }
-
