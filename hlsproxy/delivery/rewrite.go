@@ -35,14 +35,18 @@ type Rewriter struct {
 // need a transformation carry a signed context (param CtxParam).
 func (rw *Rewriter) Rewrite(src []byte, playlistKey string, tok Token) ([]byte, *playlist.Info, error) {
 	asset := AssetOf(playlistKey)
-	r := &run{rw: rw, key: playlistKey, asset: asset, tok: tok,
+	dir := ""
+	if i := strings.LastIndexByte(playlistKey, '/'); i >= 0 {
+		dir = playlistKey[:i+1]
+	}
+	r := &run{rw: rw, key: playlistKey, asset: asset, dir: dir, tok: tok,
 		originBase: &url.URL{Scheme: "mg", Host: "origin", Path: "/" + playlistKey},
 		proxyBase:  &url.URL{Scheme: "mg", Host: "proxy", Path: rw.Layout.ProxyPath(playlistKey)}}
 	r.proxyBase.RawPath = r.proxyBase.Path
 	if p, err := url.PathUnescape(r.proxyBase.Path); err == nil {
 		r.proxyBase.Path = p
 	}
-	opts := playlist.Options{MapURI: r.mapURI, KeyTag: r.keyTag}
+	opts := playlist.Options{AppendURI: r.appendURI, KeyTag: r.keyTag}
 	if rw.Mode.ServesDerivedKeys() {
 		k := segcrypt.DeriveIV(rw.Secret, asset)
 		keyURI := r.withToken(rw.Layout.DerivedKeyPath(asset))
@@ -64,6 +68,7 @@ func (rw *Rewriter) Rewrite(src []byte, playlistKey string, tok Token) ([]byte, 
 type run struct {
 	rw         *Rewriter
 	key, asset string
+	dir        string // playlist directory with a trailing slash, "" at the root
 	tok        Token
 	originBase *url.URL
 	proxyBase  *url.URL
@@ -95,6 +100,20 @@ func (r *run) keyTag(k *playlist.Key, tag string, line int) ([]string, bool) {
 	return nil, false
 }
 
+// appendURI appends the new form of one URI occurrence to dst. Plain
+// relative URIs that need no segment context take an allocation-free path.
+func (r *run) appendURI(dst []byte, c *playlist.URIContext) []byte {
+	needsContext := r.rw.Mode != Passthrough && (c.Kind == playlist.KindSegment || c.Kind == playlist.KindMap ||
+		c.Kind == playlist.KindPart || c.Kind == playlist.KindPreloadHint)
+	if r.err == nil && !needsContext && c.Kind != playlist.KindKey && c.Kind != playlist.KindSessionKey && plainRelative(c.URI) {
+		if r.tok.Param == "" || r.tok.Value == "" {
+			return append(dst, c.URI...)
+		}
+		return playlist.AppendQueryTo(dst, c.URI, r.tok.Param, r.tok.Value)
+	}
+	return append(dst, r.mapURI(c)...)
+}
+
 // mapURI maps one URI occurrence.
 func (r *run) mapURI(c *playlist.URIContext) string {
 	if r.err != nil || !playlist.IsHTTPURI(c.URI) {
@@ -118,6 +137,22 @@ func (r *run) mapURI(c *playlist.URIContext) string {
 		}
 	}
 	return r.withToken(target)
+}
+
+// plainRelative reports the common plain relative URI ("seg0.ts",
+// "v1/seg0.ts"): no scheme, query, fragment, escapes or dot segments. It
+// names the key dir+uri and the player resolves it to the same proxy path,
+// so it keeps its form.
+func plainRelative(uri string) bool {
+	if uri == "" || uri[0] == '/' {
+		return false
+	}
+	for i := 0; i < len(uri); i++ {
+		if c := uri[i]; c == ':' || c == '?' || c == '#' || c == '%' || c == '\\' || c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return CheckKey(uri) == nil // no empty, "." or ".." segments
 }
 
 // resolve maps a URI to an object key and the URI the player should get
