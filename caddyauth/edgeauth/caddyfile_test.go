@@ -1,0 +1,121 @@
+package edgeauth
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+)
+
+func TestUnmarshalCaddyfileFullSyntax(t *testing.T) {
+	input := `edgeauth {
+		key {env.EDGEAUTH_KEY} 0a0b
+		key 0c0d
+		algorithm sha1
+		query RequestToken
+		cookie sess
+		header X-Edge-Token
+		salt pepper
+		clock_skew 30s
+		url_mode escape_early
+		keep_token
+		session_cookie hdntl {
+			lifetime 2h
+			acl /hls/*
+			same_site strict
+			domain media.example.com
+		}
+		entry *.m3u8 /live/*/master.m3u8
+		entry *.mpd
+		optional
+	}`
+	var h Handler
+	if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(input)); err != nil {
+		t.Fatalf("UnmarshalCaddyfile: %v", err)
+	}
+	skew := caddy.Duration(30 * time.Second)
+	want := Handler{Config{
+		Keys:        []string{"{env.EDGEAUTH_KEY}", "0a0b", "0c0d"},
+		Algorithm:   "sha1",
+		Query:       "RequestToken",
+		Cookie:      "sess",
+		Header:      "X-Edge-Token",
+		Salt:        "pepper",
+		ClockSkew:   &skew,
+		URLMode:     true,
+		EscapeEarly: true,
+		KeepToken:   true,
+		SessionCookie: &SessionCookie{
+			Name: "hdntl", Lifetime: caddy.Duration(2 * time.Hour), ACL: "/hls/*",
+			SameSite: "strict", Domain: "media.example.com",
+		},
+		Entry:    []string{"*.m3u8", "/live/*/master.m3u8", "*.mpd"},
+		Optional: true,
+	}}
+	gotJSON, _ := json.Marshal(h)
+	wantJSON, _ := json.Marshal(want)
+	if string(gotJSON) != string(wantJSON) {
+		t.Errorf("got  %s\nwant %s", gotJSON, wantJSON)
+	}
+}
+
+func TestUnmarshalCaddyfileMinimal(t *testing.T) {
+	var h Handler
+	err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(`edgeauth {
+		key 0a0b
+		url_mode
+		session_cookie
+	}`))
+	if err != nil {
+		t.Fatalf("UnmarshalCaddyfile: %v", err)
+	}
+	if !h.URLMode || h.EscapeEarly || h.SessionCookie == nil || h.SessionCookie.Name != "" {
+		t.Errorf("parsed %+v", h.Config)
+	}
+}
+
+func TestUnmarshalCaddyfileErrorsCarryLine(t *testing.T) {
+	tests := []struct {
+		name, input string
+		line        string
+		msg         string
+	}{
+		{"inline argument", "edgeauth foo {\n}", ":1", "wrong argument count"},
+		{"unknown subdirective", "edgeauth {\n key 0a\n bogus 1\n}", ":3", `unknown subdirective "bogus"`},
+		{"duplicate algorithm", "edgeauth {\n algorithm sha1\n algorithm md5\n}", ":3", `duplicate subdirective "algorithm"`},
+		{"duplicate query", "edgeauth {\n query a\n query b\n}", ":3", "duplicate"},
+		{"bad algorithm", "edgeauth {\n\n algorithm sha512\n}", ":3", "unknown algorithm"},
+		{"key without value", "edgeauth {\n key\n}", ":2", "wrong argument count"},
+		{"query with two values", "edgeauth {\n query a b\n}", ":2", "wrong argument count"},
+		{"bad clock_skew", "edgeauth {\n clock_skew soon\n}", ":2", "clock_skew"},
+		{"negative clock_skew", "edgeauth {\n clock_skew -5s\n}", ":2", "clock_skew"},
+		{"url_mode option", "edgeauth {\n url_mode escape_late\n}", ":2", "escape_late"},
+		{"keep_token argument", "edgeauth {\n keep_token yes\n}", ":2", "wrong argument count"},
+		{"optional argument", "edgeauth {\n optional yes\n}", ":2", "wrong argument count"},
+		{"bad entry glob", "edgeauth {\n entry [\n}", ":2", "entry"},
+		{"empty entry", "edgeauth {\n entry\n}", ":2", "wrong argument count"},
+		{"bad cookie name", "edgeauth {\n cookie a;b\n}", ":2", "invalid cookie name"},
+		{"session_cookie bad lifetime", "edgeauth {\n session_cookie {\n  lifetime 0s\n }\n}", ":3", "lifetime"},
+		{"session_cookie bad same_site", "edgeauth {\n session_cookie {\n  same_site loose\n }\n}", ":3", "same_site"},
+		{"session_cookie unknown", "edgeauth {\n session_cookie {\n  path /\n }\n}", ":3", `unknown subdirective "path"`},
+		{"session_cookie duplicate", "edgeauth {\n session_cookie {\n  domain a\n  domain b\n }\n}", ":4", "duplicate"},
+		{"session_cookie tilde acl", "edgeauth {\n session_cookie {\n  acl /~u/*\n }\n}", ":3", "'~'"},
+		{"session_cookie two names", "edgeauth {\n session_cookie a b\n}", ":2", "wrong argument count"},
+		{"duplicate session_cookie", "edgeauth {\n session_cookie\n session_cookie\n}", ":3", "duplicate"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h Handler
+			err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(tt.input))
+			if err == nil {
+				t.Fatalf("no error for %q", tt.input)
+			}
+			if !strings.Contains(err.Error(), tt.line) || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("error %q, want line %s and %q", err, tt.line, tt.msg)
+			}
+		})
+	}
+}

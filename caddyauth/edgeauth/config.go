@@ -1,0 +1,208 @@
+package edgeauth
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+
+	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+)
+
+// Defaults of the configuration.
+const (
+	DefaultParam           = "__token__"
+	DefaultCookie          = "__token__"
+	DefaultSessionLifetime = 4 * time.Hour
+)
+
+// Config is the EdgeAuth configuration shared by the handler and the
+// authentication provider.
+type Config struct {
+	// Hex HMAC keys. Placeholders such as {env.EDGEAUTH_KEY} or
+	// {file./run/secrets/key} are resolved at provision time; one value
+	// may hold several keys separated by spaces or commas. Any key
+	// verifies (rotation); the first one signs session cookies.
+	Keys []string `json:"keys,omitempty"`
+	// HMAC algorithm: sha256 (default), sha1 or md5.
+	Algorithm string `json:"algorithm,omitempty"`
+	// Query parameter carrying the token. Default: __token__.
+	Query string `json:"query,omitempty"`
+	// Cookie carrying the token. Default: __token__. The session cookie,
+	// if named differently, is read too.
+	Cookie string `json:"cookie,omitempty"`
+	// Optional request header carrying the token.
+	Header string `json:"header,omitempty"`
+	// Optional salt appended to the HMAC input (placeholders allowed).
+	Salt string `json:"salt,omitempty"`
+	// Clock skew tolerated on exp and st. Default 10s; 0 disables.
+	ClockSkew *caddy.Duration `json:"clock_skew,omitempty"`
+	// Accept acl-less tokens that sign the request path.
+	URLMode bool `json:"url_mode,omitempty"`
+	// In URL mode, also try the path escaped like escape_early
+	// generators (Python quote_plus, PHP rawurlencode).
+	EscapeEarly bool `json:"escape_early,omitempty"`
+	// Keep the token in the query string for the next handler (by
+	// default it is removed).
+	KeepToken bool `json:"keep_token,omitempty"`
+	// Hybrid mode: a request authenticated by a query token receives a
+	// cookie holding a fresh, longer-lived token.
+	SessionCookie *SessionCookie `json:"session_cookie,omitempty"`
+	// Path globs (path.Match) that require the query token; a cookie or
+	// header alone is refused. A pattern without "/" is matched against
+	// the last path element, otherwise against the whole decoded path.
+	Entry []string `json:"entry,omitempty"`
+	// Let requests without a valid token through, unauthenticated (only
+	// for the handler; the provider leaves this to `authentication`).
+	Optional bool `json:"optional,omitempty"`
+
+	verifier *edgetoken.Verifier
+	logger   *zap.Logger
+	now      func() time.Time
+	sameSite http.SameSite
+}
+
+// SessionCookie configures the hybrid session cookie.
+type SessionCookie struct {
+	// Cookie name. Default: the `cookie` name.
+	Name string `json:"name,omitempty"`
+	// Lifetime of the minted token and cookie. Default 4h.
+	Lifetime caddy.Duration `json:"lifetime,omitempty"`
+	// ACL of the minted token. Default: the request's directory + "/*".
+	ACL string `json:"acl,omitempty"`
+	// SameSite: lax (default), strict or none. The cookie is always
+	// Secure and HttpOnly, with Path=/.
+	SameSite string `json:"same_site,omitempty"`
+	// Optional Domain attribute.
+	Domain string `json:"domain,omitempty"`
+}
+
+// provision resolves secrets, applies defaults and validates.
+func (c *Config) provision(logger *zap.Logger) error {
+	c.logger = logger
+	if c.now == nil {
+		c.now = time.Now
+	}
+	repl := caddy.NewReplacer()
+	var keys [][]byte
+	for i, raw := range c.Keys {
+		val, err := repl.ReplaceOrErr(raw, true, true)
+		if err != nil {
+			return fmt.Errorf("edgeauth key #%d: resolving placeholders: %w", i+1, err)
+		}
+		for _, part := range strings.FieldsFunc(val, isKeySeparator) {
+			k, err := edgetoken.ParseKey(part)
+			if err != nil {
+				return fmt.Errorf("edgeauth key #%d: %w", len(keys)+1, err)
+			}
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return errors.New("edgeauth: at least one key is required")
+	}
+	alg, err := edgetoken.ParseAlgorithm(c.Algorithm)
+	if err != nil {
+		return fmt.Errorf("edgeauth: %w", err)
+	}
+	salt, err := repl.ReplaceOrErr(c.Salt, false, true)
+	if err != nil {
+		return fmt.Errorf("edgeauth salt: resolving placeholders: %w", err)
+	}
+	if c.Query == "" {
+		c.Query = DefaultParam
+	}
+	if c.Cookie == "" {
+		c.Cookie = DefaultCookie
+	}
+	skew := time.Duration(0) // edgetoken default (10s)
+	if c.ClockSkew != nil {
+		switch d := time.Duration(*c.ClockSkew); {
+		case d < 0:
+			return errors.New("edgeauth: clock_skew must not be negative")
+		case d == 0:
+			skew = -1 // none
+		default:
+			skew = d
+		}
+	}
+	if c.EscapeEarly && !c.URLMode {
+		return errors.New("edgeauth: escape_early only applies to url_mode")
+	}
+	for _, p := range c.Entry {
+		if _, err := path.Match(p, ""); err != nil {
+			return fmt.Errorf("edgeauth entry %q: %w", p, err)
+		}
+	}
+	if err := c.SessionCookie.provision(c.Cookie); err != nil {
+		return err
+	}
+	if c.SessionCookie != nil {
+		c.sameSite = c.SessionCookie.sameSite()
+	}
+	c.verifier = &edgetoken.Verifier{
+		Keys: keys, Algorithm: alg, Salt: salt, Skew: skew,
+		URLMode: c.URLMode, EscapeEarly: c.EscapeEarly,
+	}
+	return nil
+}
+
+func isKeySeparator(r rune) bool {
+	return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r'
+}
+
+func (s *SessionCookie) provision(defaultName string) error {
+	if s == nil {
+		return nil
+	}
+	if s.Name == "" {
+		s.Name = defaultName
+	}
+	if !validCookieName(s.Name) {
+		return fmt.Errorf("edgeauth session_cookie: invalid cookie name %q", s.Name)
+	}
+	if s.Lifetime == 0 {
+		s.Lifetime = caddy.Duration(DefaultSessionLifetime)
+	}
+	if time.Duration(s.Lifetime) < time.Second {
+		return errors.New("edgeauth session_cookie: lifetime must be at least 1s")
+	}
+	if strings.Contains(s.ACL, "~") {
+		return errors.New("edgeauth session_cookie: acl must not contain '~' (escape it as %7E)")
+	}
+	switch strings.ToLower(s.SameSite) {
+	case "", "lax", "strict", "none":
+	default:
+		return fmt.Errorf("edgeauth session_cookie: same_site %q: want lax, strict or none", s.SameSite)
+	}
+	return nil
+}
+
+func (s *SessionCookie) sameSite() http.SameSite {
+	switch strings.ToLower(s.SameSite) {
+	case "strict":
+		return http.SameSiteStrictMode
+	case "none":
+		return http.SameSiteNoneMode
+	}
+	return http.SameSiteLaxMode
+}
+
+// validCookieName reports whether name is an RFC 6265 token.
+func validCookieName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,59 @@
+package edgeauth
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+)
+
+// sessionACL is the ACL of a minted cookie token: the configured one, or
+// the directory of the normalised request path + "/*" (/hls/a/index.m3u8
+// -> /hls/a/*). "~" is escaped because it delimits token fields.
+func (s *SessionCookie) sessionACL(normPath string) string {
+	if s.ACL != "" {
+		return s.ACL
+	}
+	dir := normPath[:strings.LastIndexByte(normPath, '/')]
+	return strings.ReplaceAll(dir, "~", "%7E") + "/*"
+}
+
+// mintSessionCookie sets a cookie holding a new token signed with the
+// first key: exp = now + lifetime, the session ACL, and the ip, id and
+// data of the query token that authenticated the request (so the cookie
+// is never broader than that token's binding).
+func (c *Config) mintSessionCookie(w http.ResponseWriter, r *http.Request, res result) {
+	sc := c.SessionCookie
+	lifetime := time.Duration(sc.Lifetime)
+	now := c.now()
+	tok, err := edgetoken.Generate(edgetoken.Options{
+		Key:       c.verifier.Keys[0],
+		Algorithm: c.verifier.Algorithm,
+		ACLs:      []string{sc.sessionACL(res.path)},
+		Expires:   now.Add(lifetime).Unix(),
+		IP:        res.token.IP,
+		ID:        res.token.ID,
+		Data:      res.token.Data,
+		Salt:      c.verifier.Salt,
+	})
+	if err != nil {
+		c.logger.Warn("edgeauth: cannot mint session cookie", zap.String("path", res.path), zap.Error(err))
+		return
+	}
+	caddyhttp.SetVar(r.Context(), VarSessionToken, tok)
+	http.SetCookie(w, &http.Cookie{
+		Name:     sc.Name,
+		Value:    tok,
+		Path:     "/",
+		Domain:   sc.Domain,
+		MaxAge:   int(lifetime / time.Second),
+		Expires:  now.Add(lifetime),
+		Secure:   true,
+		HttpOnly: true,
+		SameSite: c.sameSite,
+	})
+}
