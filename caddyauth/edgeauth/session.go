@@ -2,6 +2,8 @@ package edgeauth
 
 import (
 	"net/http"
+
+	"github.com/caddyserver/caddy/v2"
 	"strings"
 	"time"
 
@@ -13,10 +15,20 @@ import (
 
 // sessionACL is the ACL of a minted cookie token: the configured one, or
 // the directory of the normalised request path + "/*" (/hls/a/index.m3u8
-// -> /hls/a/*). "~" is escaped because it delimits token fields.
-func (s *SessionCookie) sessionACL(normPath string) string {
+// -> /hls/a/*). A configured ACL may use request placeholders, e.g.
+// {http.request.uri.path.1}, so one site-wide setting can name the asset
+// in several routes: /hls/{http.request.uri.path.1}/*!/keys/{http.request.uri.path.1}/*.
+// "~" is escaped because it delimits token fields.
+func (s *SessionCookie) sessionACL(r *http.Request, normPath string) string {
 	if s.ACL != "" {
-		return s.ACL
+		if !strings.Contains(s.ACL, "{") {
+			return s.ACL
+		}
+		repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+		if !ok {
+			repl = caddy.NewReplacer()
+		}
+		return strings.ReplaceAll(repl.ReplaceKnown(s.ACL, ""), "~", "%7E")
 	}
 	dir := normPath[:strings.LastIndexByte(normPath, '/')]
 	return strings.ReplaceAll(dir, "~", "%7E") + "/*"
@@ -33,7 +45,7 @@ func (c *Config) mintSessionCookie(w http.ResponseWriter, r *http.Request, res r
 	tok, err := edgetoken.Generate(edgetoken.Options{
 		Key:       c.verifier.Keys[0],
 		Algorithm: c.verifier.Algorithm,
-		ACLs:      []string{sc.sessionACL(res.path)},
+		ACLs:      []string{sc.sessionACL(r, res.path)},
 		Expires:   now.Add(lifetime).Unix(),
 		IP:        res.token.IP,
 		ID:        res.token.ID,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
 )
@@ -93,7 +94,7 @@ func TestSessionCookieDefaultACLIsRequestDirectory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := (&SessionCookie{}).sessionACL(norm)
+		got := (&SessionCookie{}).sessionACL(httptest.NewRequest(http.MethodGet, p, nil), norm)
 		if got != want {
 			t.Errorf("sessionACL(%q) = %q, want %q", p, got, want)
 		}
@@ -181,5 +182,28 @@ func TestSessionCookieOpensSegmentsForPHPPlaylistToken(t *testing.T) {
 	r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
 	if s := serve(t, h, r, ""); s.placeholder(PlaceholderReason) != edgetoken.ReasonACLMismatch {
 		t.Errorf("other stream with the session cookie: reason %q", s.placeholder(PlaceholderReason))
+	}
+}
+
+func TestSessionCookieACLExpandsRequestPlaceholders(t *testing.T) {
+	sc := &SessionCookie{ACL: "/hls/{http.request.uri.path.1}/*!/keys/{http.request.uri.path.1}/*"}
+	r := httptest.NewRequest(http.MethodGet, "/hls/asset~1/index.m3u8", nil)
+	caddyhttp.NewTestReplacer(r) // the request's replacer, with the http.request.* placeholders
+	got := sc.sessionACL(r, "/hls/asset~1/index.m3u8")
+	want := "/hls/asset%7E1/*!/keys/asset%7E1/*"
+	if got != want {
+		t.Fatalf("sessionACL = %q, want %q", got, want)
+	}
+	for _, p := range []string{"/hls/asset~1/seg0.ts", "/keys/asset~1/aes128.key"} {
+		norm, _ := edgetoken.NormalizePath(p)
+		if !edgetoken.MatchACL(got, norm) {
+			t.Errorf("ACL %q does not cover %s", got, p)
+		}
+	}
+	if edgetoken.MatchACL(got, "/keys/other/aes128.key") {
+		t.Error("ACL covers another asset's key")
+	}
+	if got := (&SessionCookie{ACL: "/static/*"}).sessionACL(r, "/x"); got != "/static/*" {
+		t.Errorf("literal ACL changed to %q", got)
 	}
 }
