@@ -15,6 +15,7 @@ const (
 	varAuthenticated = edgeauth.VarAuthenticated
 	varToken         = edgeauth.VarToken
 	varParam         = edgeauth.VarParam
+	varSessionToken  = edgeauth.VarSessionToken
 )
 
 // AssetPolicy reads per-object protection from origin metadata.
@@ -67,10 +68,16 @@ func authState(r *http.Request) (ran, ok bool) {
 	return ran, ok
 }
 
-// requestToken is the token that authenticated the request, with its query
-// parameter, for tokenize.
+// requestToken is the token tokenize appends, with its query parameter: the
+// token that authenticated the request — or, when edgeauth minted a session
+// cookie on this request, that session token, whose ACL (the asset, and its
+// keys when configured) covers the URIs of the playlist where an entry
+// token (e.g. PHP's acl=<playlist path>*) would not.
 func requestToken(r *http.Request) (param, token string) {
-	token, _ = caddyhttp.GetVar(r.Context(), varToken).(string)
+	token, _ = caddyhttp.GetVar(r.Context(), varSessionToken).(string)
+	if token == "" {
+		token, _ = caddyhttp.GetVar(r.Context(), varToken).(string)
+	}
 	param, _ = caddyhttp.GetVar(r.Context(), varParam).(string)
 	if param == "" {
 		param = "__token__"

@@ -3,11 +3,13 @@ package origin
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -163,5 +165,32 @@ func TestHTTPOriginNameAndPrefixesHideCredentials(t *testing.T) {
 	}
 	if k, ok := KeyFromURL(o, srv.URL+"/Media%20Lib/a/b%20c.ts?x=1"); !ok || k != "a/b c.ts" {
 		t.Errorf("KeyFromURL = %q, %v", k, ok)
+	}
+}
+
+func TestHTTPOriginReusesConnections(t *testing.T) {
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(pattern(100_000))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	o, err := NewHTTP(HTTPConfig{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	for i := 0; i < 5; i++ {
+		if _, body, err := fetchAll(t, o, &Request{Key: "x.ts"}); err != nil || len(body) != 100_000 {
+			t.Fatalf("fetch %d: %v, %d bytes", i, err, len(body))
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections for 5 sequential fetches, want 1 (keep-alive)", n)
 	}
 }

@@ -66,8 +66,8 @@ func TestPoolFailoverAndBreakerWithRealGateways(t *testing.T) {
 			deadN, liveN     int64
 			wantEventsSuffix string
 		}{
-			{0, 1, 1, "failure:0,breaker_open:0"},                       // tried, failed, served by the replica
-			{10 * time.Second, 1, 2, "skip:0"},                          // within back-off: not dialled
+			{0, 1, 1, "failure:0,breaker_open:0"},                                    // tried, failed, served by the replica
+			{10 * time.Second, 1, 2, "skip:0"},                                       // within back-off: not dialled
 			{25 * time.Second, 2, 3, "breaker_half_open:0,failure:0,breaker_open:0"}, // trial fails, reopens
 			{time.Second, 2, 4, "skip:0"},
 		}
