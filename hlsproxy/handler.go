@@ -189,8 +189,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 		return h.serveKey(w, r, target.Key)
 	}
 	if sealed := r.URL.Query().Get(delivery.CtxParam); sealed != "" && h.mode != delivery.Passthrough {
-		job, err := delivery.OpenJob(h.secret, h.mode, sealed)
+		job, err := delivery.OpenJob(h.secret, h.mode, sealed, target.Key)
 		if err != nil {
+			h.metrics.denied("bad_context")
 			h.logger.Info("segment context refused", zap.String("path", r.URL.Path), zap.Error(err))
 			return caddyhttp.Error(http.StatusForbidden, fmt.Errorf("segment context: %w", err))
 		}

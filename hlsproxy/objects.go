@@ -1,10 +1,13 @@
 package hlsproxy
 
 import (
+	"fmt"
 	"net/http"
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/httpx"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
@@ -51,6 +54,13 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, key string
 		return err
 	}
 	hdr := w.Header()
+	if resp.StatusCode == http.StatusPreconditionFailed || resp.StatusCode == http.StatusRequestedRangeNotSatisfiable {
+		// The origin's error body (S3 XML with request ids) never reaches the client.
+		copyHeaders(hdr, resp.Header, "Content-Range")
+		hdr.Set("Cache-Control", "no-store")
+		h.metrics.request("object", strconv.Itoa(resp.StatusCode))
+		return caddyhttp.Error(resp.StatusCode, fmt.Errorf("object %s: origin answered %d", key, resp.StatusCode))
+	}
 	copyHeaders(hdr, resp.Header, passHeaders...)
 	hdr.Set("Content-Type", httpx.ContentType(key, resp.Header.Get("Content-Type")))
 	hdr.Set("Accept-Ranges", "bytes")
@@ -75,9 +85,18 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, key string
 // not implement If-Range, so it becomes If-Match (an entity tag) or
 // If-Unmodified-Since (a date) on the ranged request; when that precondition
 // fails, the whole current object is fetched instead, as If-Range asks.
+//
+// Several ranges are not forwarded (S3 refuses them, and multipart answers
+// are not produced): the whole object is served with 200, as RFC 9110 allows.
 func (h *Handler) fetchObject(r *http.Request, key string) (*origin.Response, error) {
-	ifRange := r.Header.Get("If-Range")
-	if ifRange == "" || r.Header.Get("Range") == "" {
+	rng, ifRange := r.Header.Get("Range"), r.Header.Get("If-Range")
+	if strings.Contains(rng, ",") {
+		hdr := r.Header.Clone()
+		hdr.Del("Range")
+		hdr.Del("If-Range")
+		return h.fetch(r, key, r.Method, hdr)
+	}
+	if ifRange == "" || rng == "" {
 		return h.fetch(r, key, r.Method, r.Header)
 	}
 	hdr := r.Header.Clone()

@@ -9,6 +9,10 @@ import (
 // CtxParam is the query parameter that carries a segment's signed context.
 const CtxParam = "mgctx"
 
+// ctxObject names, in a context's Extra, the object key it was minted for:
+// a context is valid only on that object's path.
+const ctxObject = "o"
+
 // SegmentJob is what a segment request asks the proxy to do, from its
 // verified context.
 type SegmentJob struct {
@@ -27,13 +31,18 @@ func (j SegmentJob) Decrypts() bool { return j.StorageKey != "" }
 // Encrypts reports whether the job adds delivery encryption.
 func (j SegmentJob) Encrypts() bool { return j.Mode == Encrypt || j.Mode == Reencrypt }
 
-// OpenJob verifies a sealed context and turns it into a job. It fails for a
-// bad signature, a mode other than the configured one (a context minted under
-// another configuration), or inconsistent fields.
-func OpenJob(secret []byte, configured Mode, sealed string) (SegmentJob, error) {
+// OpenJob verifies a sealed context for the object a request names and
+// turns it into a job. It fails for a bad signature, a context minted for
+// another object (another segment, another asset), a mode other than the
+// configured one (a context minted under another configuration), or
+// inconsistent fields.
+func OpenJob(secret []byte, configured Mode, sealed, object string) (SegmentJob, error) {
 	c, err := segcrypt.Open(secret, sealed)
 	if err != nil {
 		return SegmentJob{}, err
+	}
+	if c.Extra[ctxObject] != object {
+		return SegmentJob{}, fmt.Errorf("segment context minted for another object")
 	}
 	j := SegmentJob{Mode: Mode(c.Mode), StorageKey: c.KeyRef, Asset: c.Asset}
 	switch {

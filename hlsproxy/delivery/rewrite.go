@@ -127,7 +127,7 @@ func (r *run) mapURI(c *playlist.URIContext) string {
 	case playlist.KindKey, playlist.KindSessionKey:
 		return r.withToken(r.rw.Layout.OriginKeyPath(key))
 	case playlist.KindSegment, playlist.KindMap, playlist.KindPart, playlist.KindPreloadHint:
-		ctx, err := r.segmentContext(c)
+		ctx, err := r.segmentContext(c, key)
 		if err != nil {
 			r.fail(fmt.Errorf("line %d: %w", c.Line, err))
 			return c.URI
@@ -206,7 +206,7 @@ func (r *run) resolve(uri string) (key, target string, ok bool) {
 }
 
 // segmentContext is the signed context a segment needs in this mode (nil: none).
-func (r *run) segmentContext(c *playlist.URIContext) (*segcrypt.Context, error) {
+func (r *run) segmentContext(c *playlist.URIContext, object string) (*segcrypt.Context, error) {
 	mode := r.rw.Mode
 	if mode == Passthrough {
 		return nil, nil
@@ -225,7 +225,7 @@ func (r *run) segmentContext(c *playlist.URIContext) (*segcrypt.Context, error) 
 	if c.ByteRange != nil && (atRest || mode != Decrypt) {
 		return nil, fmt.Errorf("%s with a byte range under %s: %w", c.Kind, mode, ErrUnsupported)
 	}
-	ctx := &segcrypt.Context{Mode: string(mode), Asset: r.asset}
+	ctx := &segcrypt.Context{Mode: string(mode), Asset: r.asset, Extra: map[string]string{ctxObject: object}}
 	if mode == Decrypt {
 		ctx.Asset = ""
 	}

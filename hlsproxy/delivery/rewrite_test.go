@@ -85,7 +85,7 @@ func TestDecryptDropsAESKeysAndSignsStorageKeyAndIV(t *testing.T) {
 	if strings.Contains(string(out), "EXT-X-KEY") {
 		t.Fatalf("key tags left:\n%s", out)
 	}
-	jobs := segmentJobs(t, out, Decrypt)
+	jobs := segmentJobs(t, out, Decrypt, "a/index.m3u8")
 	if len(jobs) != 2 {
 		t.Fatalf("want 2 segment contexts, got %d:\n%s", len(jobs), out)
 	}
@@ -110,7 +110,7 @@ func TestEncryptInsertsDerivedKeyAndRefusesEncryptedOrigins(t *testing.T) {
 	if !strings.Contains(string(out), wantKey) {
 		t.Fatalf("no derived key before the map:\n%s", out)
 	}
-	jobs := segmentJobs(t, out, Encrypt)
+	jobs := segmentJobs(t, out, Encrypt, "a/v1/index.m3u8")
 	if len(jobs) != 2 || jobs[0].Asset != "a/v1" || !jobs[1].Encrypts() || jobs[1].Decrypts() {
 		t.Fatalf("jobs %+v", jobs)
 	}
@@ -128,7 +128,7 @@ func TestReencryptReplacesStorageKeysWithDeliveryKey(t *testing.T) {
 	if n := strings.Count(string(out), "#EXT-X-KEY"); n != 1 || strings.Contains(string(out), "key.bin") {
 		t.Fatalf("want exactly the delivery key, got %d key tags:\n%s", n, out)
 	}
-	jobs := segmentJobs(t, out, Reencrypt)
+	jobs := segmentJobs(t, out, Reencrypt, "a/index.m3u8")
 	if len(jobs) != 2 || !jobs[0].Decrypts() || !jobs[0].Encrypts() || jobs[0].Asset != "a" {
 		t.Fatalf("jobs %+v", jobs)
 	}
@@ -151,43 +151,66 @@ func TestCryptoModesRefuseByteRangeSegments(t *testing.T) {
 }
 
 func TestOpenJobRejectsTamperingAndForeignModes(t *testing.T) {
-	sealed := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt", KeyRef: "a/key.bin", Seq: 3})
-	if _, err := OpenJob(secret, Decrypt, sealed); err != nil {
+	sealed := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt", KeyRef: "a/key.bin", Seq: 3, Extra: map[string]string{"o": "a/s.ts"}})
+	if _, err := OpenJob(secret, Decrypt, sealed, "a/s.ts"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenJob(secret, Encrypt, sealed); err == nil {
+	if _, err := OpenJob(secret, Encrypt, sealed, "a/s.ts"); err == nil {
 		t.Error("decrypt context accepted under encrypt")
 	}
-	if _, err := OpenJob([]byte("another secret of enough length"), Decrypt, sealed); err == nil {
+	if _, err := OpenJob([]byte("another secret of enough length"), Decrypt, sealed, "a/s.ts"); err == nil {
 		t.Error("context accepted with another secret")
 	}
-	bad := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt", KeyRef: "../etc/passwd"})
-	if _, err := OpenJob(secret, Decrypt, bad); err == nil {
+	bad := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt", KeyRef: "../etc/passwd", Extra: map[string]string{"o": "a/s.ts"}})
+	if _, err := OpenJob(secret, Decrypt, bad, "a/s.ts"); err == nil {
 		t.Error("traversal key reference accepted")
 	}
-	noKey := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt"})
-	if _, err := OpenJob(secret, Decrypt, noKey); err == nil {
+	noKey := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt", Extra: map[string]string{"o": "a/s.ts"}})
+	if _, err := OpenJob(secret, Decrypt, noKey, "a/s.ts"); err == nil {
 		t.Error("decrypt context without a key accepted")
 	}
 }
 
-var ctxRE = regexp.MustCompile(CtxParam + `=([A-Za-z0-9_-]+)`)
+var ctxRE = regexp.MustCompile(`([^\s"?]+)\?[^"\s]*` + CtxParam + `=([A-Za-z0-9_-]+)`)
 
-func segmentJobs(t *testing.T, out []byte, mode Mode) []SegmentJob {
+// segmentJobs opens every segment context of a rewritten playlist for the
+// object its URI names (resolved against the playlist key).
+func segmentJobs(t *testing.T, out []byte, mode Mode, playlistKey string) []SegmentJob {
 	t.Helper()
+	base := &url.URL{Path: "/" + playlistKey}
 	var jobs []SegmentJob
 	for _, m := range ctxRE.FindAllStringSubmatch(string(out), -1) {
-		v, err := url.QueryUnescape(m[1])
+		ref, err := url.Parse(m[1])
 		if err != nil {
 			t.Fatal(err)
 		}
-		j, err := OpenJob(secret, mode, v)
+		object := strings.TrimPrefix(base.ResolveReference(ref).Path, "/")
+		j, err := OpenJob(secret, mode, m[2], object)
 		if err != nil {
-			t.Fatalf("context %q: %v", v, err)
+			t.Fatalf("context of %s: %v", object, err)
 		}
 		jobs = append(jobs, j)
 	}
 	return jobs
+}
+
+func TestSegmentContextIsValidOnlyForItsObject(t *testing.T) {
+	out, _, err := newRewriter(t, Decrypt).Rewrite([]byte(encryptedMedia), "a/index.m3u8", Token{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ctxRE.FindStringSubmatch(string(out))
+	if m == nil {
+		t.Fatalf("no context:\n%s", out)
+	}
+	if _, err := OpenJob(secret, Decrypt, m[2], "a/seg0.ts"); err != nil {
+		t.Fatalf("own object refused: %v", err)
+	}
+	for _, other := range []string{"a/seg1.ts", "b/seg0.ts", "a/index.m3u8"} {
+		if _, err := OpenJob(secret, Decrypt, m[2], other); err == nil {
+			t.Errorf("context of a/seg0.ts accepted for %s", other)
+		}
+	}
 }
 
 func TestLayoutClassifiesRequestPaths(t *testing.T) {

@@ -128,3 +128,33 @@ func TestClosedPortIsUnavailable(t *testing.T) {
 	_, err = o.Fetch(context.Background(), &Request{Key: "x.ts"})
 	mustKind(t, err, Unavailable)
 }
+
+// A primary that sends headers and then stalls cannot be failed over for
+// that response, but its breaker must open so the next requests go to the
+// replica. (httptest plays the stalling origin: a real gateway cannot be
+// made to stall on demand.)
+func TestMidBodyStallOpensTheBreaker(t *testing.T) {
+	stalling := &counting{Origin: faultOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		w.Write(pattern(10))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}, 150*time.Millisecond)}
+	replica := &counting{Origin: faultOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write(pattern(1000))
+	}, time.Second)}
+	var events []EventType
+	pool := NewPool([]Origin{stalling, replica}, PoolOptions{Backoff: time.Hour, OnEvent: func(e Event) { events = append(events, e.Type) }})
+	_, _, err := fetchAll(t, pool, &Request{Key: "seg.ts"})
+	mustKind(t, err, Timeout)
+	resp, body, err := fetchAll(t, pool, &Request{Key: "seg.ts"})
+	if err != nil || resp == nil || len(body) != 1000 {
+		t.Fatalf("second fetch: %v, %d bytes", err, len(body))
+	}
+	if stalling.n.Load() != 1 || replica.n.Load() != 1 {
+		t.Fatalf("fetches: primary %d, replica %d; want 1 and 1", stalling.n.Load(), replica.n.Load())
+	}
+	if len(events) < 2 || events[0] != EventFailure || events[1] != EventOpen {
+		t.Fatalf("events %v, want failure then open", events)
+	}
+}

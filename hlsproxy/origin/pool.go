@@ -3,6 +3,7 @@ package origin
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"go.uber.org/zap"
@@ -156,6 +157,9 @@ func (p *Pool) try(ctx context.Context, i int, trial bool, req *Request) (resp *
 		if oe != nil {
 			return nil, oe, false
 		}
+		if resp.Body != nil {
+			resp.Body = &watchedBody{ReadCloser: resp.Body, ctx: ctx, fail: func(e *Error) { p.bodyFailed(i, e) }}
+		}
 		return resp, nil, false
 	case ctx.Err() != nil:
 		// The caller's deadline or cancellation, not the origin's fault: stop here.
@@ -177,4 +181,40 @@ func (p *Pool) emit(e Event) {
 	if p.opts.OnEvent != nil {
 		p.opts.OnEvent(e)
 	}
+}
+
+// bodyFailed counts a body that stalled or broke after the headers came as a
+// failure of its origin, so a primary that answers and then hangs opens its
+// breaker and the next requests go to a replica (the broken response itself
+// can only be aborted: its headers are gone).
+func (p *Pool) bodyFailed(i int, oe *Error) {
+	o, b := p.origins[i], p.breakers[i]
+	p.emit(Event{Type: EventFailure, Index: i, Origin: o.Name(), Err: oe})
+	p.log.Warn("origin failed mid-body",
+		zap.String("origin", o.Name()), zap.Stringer("kind", oe.Kind), zap.Int("index", i), zap.Error(oe))
+	if from, to := b.done(p.opts.Now(), false, false, false); from != open && to == open {
+		p.emit(Event{Type: EventOpen, Index: i, Origin: o.Name(), Err: oe})
+		p.log.Warn("origin breaker open", zap.String("origin", o.Name()), zap.Duration("backoff", p.opts.Backoff))
+	}
+}
+
+// watchedBody reports the first Timeout or Unavailable read error of a body
+// to the pool (not the caller's cancellation).
+type watchedBody struct {
+	io.ReadCloser
+	ctx      context.Context
+	fail     func(*Error)
+	reported bool
+}
+
+func (w *watchedBody) Read(p []byte) (int, error) {
+	n, err := w.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && !w.reported && w.ctx.Err() == nil {
+		var oe *Error
+		if errors.As(err, &oe) && oe.Kind.failover() {
+			w.reported = true
+			w.fail(oe)
+		}
+	}
+	return n, err
 }
