@@ -1,13 +1,13 @@
 package hlsproxy
 
 import (
-	"errors"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
+	"github.com/mediagate/caddy-mediagate/internal/promreg"
 )
 
 // metrics are exported through Caddy's metrics registry (admin /metrics).
@@ -37,30 +37,13 @@ func provisionMetrics(ctx caddy.Context) *metrics {
 			Help: "Requests refused by hls_proxy, by reason."}, []string{"reason"}),
 	}
 	reg := ctx.GetMetricsRegistry()
-	if reg == nil {
-		return m
-	}
-	m.requests = register(reg, m.requests)
-	m.originEvents = register(reg, m.originEvents)
-	m.originLatency = register(reg, m.originLatency)
-	m.bytes = register(reg, m.bytes)
-	m.cryptoErrors = register(reg, m.cryptoErrors)
-	m.denials = register(reg, m.denials)
+	m.requests = promreg.Register(reg, m.requests)
+	m.originEvents = promreg.Register(reg, m.originEvents)
+	m.originLatency = promreg.Register(reg, m.originLatency)
+	m.bytes = promreg.Register(reg, m.bytes)
+	m.cryptoErrors = promreg.Register(reg, m.cryptoErrors)
+	m.denials = promreg.Register(reg, m.denials)
 	return m
-}
-
-// register adds c to reg, or returns the collector already registered
-// (several hls_proxy handlers in one config share the series).
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-	}
-	return c
 }
 
 func (m *metrics) request(kind, outcome string) { m.requests.WithLabelValues(kind, outcome).Inc() }

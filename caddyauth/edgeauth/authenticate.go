@@ -27,8 +27,8 @@ type result struct {
 }
 
 // check tries every token candidate of r; the first that verifies wins.
-// When none does, the failure is that of the first candidate, or
-// "missing" when there was none.
+// When none does, the failure is that of the first candidate (the first
+// that is more than malformed), or "missing" when there was none.
 func (c *Config) check(r *http.Request) result {
 	p, err := edgetoken.NormalizePath(r.URL.EscapedPath())
 	if err != nil {
@@ -42,8 +42,10 @@ func (c *Config) check(r *http.Request) result {
 		if err == nil {
 			return result{token: tok, raw: cand.value, source: cand.source, path: p}
 		}
-		if first == nil {
-			first = err.(*edgetoken.Failure)
+		// Keep the first failure, unless it is only "malformed" and a later
+		// form of the same token (e.g. its URL-decoded value) says more.
+		if f := err.(*edgetoken.Failure); first == nil || first.Reason == edgetoken.ReasonMalformed && f.Reason != edgetoken.ReasonMalformed {
+			first = f
 		}
 	}
 	if first == nil {
@@ -114,8 +116,11 @@ func (c *Config) accept(w http.ResponseWriter, r *http.Request, res result) {
 	caddyhttp.SetVar(ctx, VarToken, res.raw)
 	caddyhttp.SetVar(ctx, VarSource, res.source)
 	caddyhttp.SetVar(ctx, VarParam, c.Query)
+	c.metrics.count(outcomeAllowed, "", res.source)
 	if res.source == SourceQuery && c.SessionCookie != nil {
-		c.mintSessionCookie(w, r, res)
+		if acl := c.SessionCookie.sessionACL(r, res.path); c.mayMint(res, acl) {
+			c.mintSessionCookie(w, r, res, acl)
+		}
 	}
 	c.stripToken(r)
 }

@@ -63,6 +63,7 @@ type Config struct {
 
 	verifier *edgetoken.Verifier
 	logger   *zap.Logger
+	metrics  *metrics
 	now      func() time.Time
 	sameSite http.SameSite
 }

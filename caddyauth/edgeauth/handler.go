@@ -40,6 +40,7 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 
 // Provision resolves the keys and salt and validates the configuration.
 func (h *Handler) Provision(ctx caddy.Context) error {
+	h.metrics = newMetrics(ctx.GetMetricsRegistry())
 	return h.provision(ctx.Logger())
 }
 
@@ -52,9 +53,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	h.reject(r, res)
 	if h.Optional {
+		h.metrics.count(outcomeAnonymous, res.failure.Reason, "")
 		h.logDenial(zapcore.DebugLevel, "edgeauth: continuing unauthenticated", r, res)
 		return next.ServeHTTP(w, r)
 	}
+	h.metrics.count(outcomeDenied, res.failure.Reason, "")
 	h.logDenial(zapcore.InfoLevel, "edgeauth: access denied", r, res)
 	return caddyhttp.Error(http.StatusForbidden, res.failure)
 }

@@ -194,9 +194,17 @@ func TestHandlerTriesEveryCandidate(t *testing.T) {
 			t.Fatalf("err %v vars %v", s.err, s.vars)
 		}
 	})
-	t.Run("all stale: first candidate's reason", func(t *testing.T) {
+	t.Run("all fail: the first reason that says more than malformed", func(t *testing.T) {
 		r := httptest.NewRequest("GET", "/hls/a/x.ts?__token__=junk", nil)
 		r.Header.Set("X-Edge-Token", stale)
+		s := serve(t, h, r, "")
+		if s.placeholder(PlaceholderReason) != edgetoken.ReasonExpired {
+			t.Fatalf("reason %q", s.placeholder(PlaceholderReason))
+		}
+	})
+	t.Run("all malformed: malformed", func(t *testing.T) {
+		r := httptest.NewRequest("GET", "/hls/a/x.ts?__token__=junk", nil)
+		r.Header.Set("X-Edge-Token", "also-junk")
 		s := serve(t, h, r, "")
 		if s.placeholder(PlaceholderReason) != edgetoken.ReasonMalformed {
 			t.Fatalf("reason %q", s.placeholder(PlaceholderReason))

@@ -36,6 +36,7 @@ func (Provider) CaddyModule() caddy.ModuleInfo {
 
 // Provision resolves the keys and salt and validates the configuration.
 func (p *Provider) Provision(ctx caddy.Context) error {
+	p.metrics = newMetrics(ctx.GetMetricsRegistry())
 	return p.provision(ctx.Logger())
 }
 
@@ -44,6 +45,7 @@ func (p *Provider) Authenticate(w http.ResponseWriter, r *http.Request) (caddyau
 	res := p.check(r)
 	if res.token == nil {
 		p.reject(r, res)
+		p.metrics.count(outcomeDenied, res.failure.Reason, "")
 		p.logDenial(zapcore.InfoLevel, "edgeauth: not authenticated", r, res)
 		return caddyauth.User{}, false, nil
 	}

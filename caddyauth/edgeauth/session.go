@@ -2,6 +2,7 @@ package edgeauth
 
 import (
 	"net/http"
+	"path"
 
 	"github.com/caddyserver/caddy/v2"
 	"strings"
@@ -34,18 +35,46 @@ func (s *SessionCookie) sessionACL(r *http.Request, normPath string) string {
 	return strings.ReplaceAll(dir, "~", "%7E") + "/*"
 }
 
+// mayMint decides whether a verified query token earns a session cookie
+// with the ACL acl. Only the entry of a stream does: with `entry`, a path
+// that matches it; without, a playlist — or any request whose token's ACLs
+// already cover the session ACL. So a token for one segment
+// (acl=/hls/a/seg0.ts) never turns into a cookie for the whole directory.
+func (c *Config) mayMint(res result, acl string) bool {
+	if len(c.Entry) > 0 {
+		return c.isEntry(res.path)
+	}
+	switch strings.ToLower(path.Ext(res.path)) {
+	case ".m3u8", ".m3u":
+		return true
+	}
+	for part := range strings.SplitSeq(acl, "!") {
+		covered := false
+		for _, tokACL := range res.token.ACLs {
+			if edgetoken.MatchACL(tokACL, part) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			return false
+		}
+	}
+	return len(res.token.ACLs) > 0
+}
+
 // mintSessionCookie sets a cookie holding a new token signed with the
 // first key: exp = now + lifetime, the session ACL, and the ip, id and
 // data of the query token that authenticated the request (so the cookie
 // is never broader than that token's binding).
-func (c *Config) mintSessionCookie(w http.ResponseWriter, r *http.Request, res result) {
+func (c *Config) mintSessionCookie(w http.ResponseWriter, r *http.Request, res result, acl string) {
 	sc := c.SessionCookie
 	lifetime := time.Duration(sc.Lifetime)
 	now := c.now()
 	tok, err := edgetoken.Generate(edgetoken.Options{
 		Key:       c.verifier.Keys[0],
 		Algorithm: c.verifier.Algorithm,
-		ACLs:      []string{sc.sessionACL(r, res.path)},
+		ACLs:      []string{acl},
 		Expires:   now.Add(lifetime).Unix(),
 		IP:        res.token.IP,
 		ID:        res.token.ID,
@@ -56,6 +85,7 @@ func (c *Config) mintSessionCookie(w http.ResponseWriter, r *http.Request, res r
 		c.logger.Warn("edgeauth: cannot mint session cookie", zap.String("path", res.path), zap.Error(err))
 		return
 	}
+	c.metrics.mintedCookie()
 	caddyhttp.SetVar(r.Context(), VarSessionToken, tok)
 	http.SetCookie(w, &http.Cookie{
 		Name:     sc.Name,

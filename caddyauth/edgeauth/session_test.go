@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"testing"
 	"time"
 
@@ -205,5 +206,44 @@ func TestSessionCookieACLExpandsRequestPlaceholders(t *testing.T) {
 	}
 	if got := (&SessionCookie{ACL: "/static/*"}).sessionACL(r, "/x"); got != "/static/*" {
 		t.Errorf("literal ACL changed to %q", got)
+	}
+}
+
+func TestOnlyTheStreamEntryMintsASessionCookie(t *testing.T) {
+	cases := []struct {
+		name  string
+		entry []string
+		acl   string
+		path  string
+		mint  bool
+	}{
+		{"playlist token on a playlist", nil, "/hls/a/index.m3u8*", "/hls/a/index.m3u8", true},
+		{"directory token on a segment", nil, "/hls/a/*", "/hls/a/seg0.ts", true},
+		{"wider token on a segment", nil, "/hls/*", "/hls/a/seg0.ts", true},
+		{"single-segment token on that segment", nil, "/hls/a/seg0.ts", "/hls/a/seg0.ts", false},
+		{"entry path with entry configured", []string{"*.m3u8"}, "/hls/a/index.m3u8*", "/hls/a/index.m3u8", true},
+		{"directory token off the entry paths", []string{"*.m3u8"}, "/hls/a/*", "/hls/a/seg0.ts", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h, _ := newHandler(t, Config{SessionCookie: &SessionCookie{}, Entry: c.entry})
+			q := mint(t, edgetoken.Options{ACLs: []string{c.acl}})
+			s := serve(t, h, httptest.NewRequest("GET", c.path+"?__token__="+q, nil), "")
+			if !s.nextCalled {
+				t.Fatalf("denied: %v", s.err)
+			}
+			if got := sessionCookieOf(t, s) != nil; got != c.mint {
+				t.Fatalf("cookie minted = %v, want %v", got, c.mint)
+			}
+		})
+	}
+}
+
+func TestEncodedInvalidTokenReportsItsRealReason(t *testing.T) {
+	h, _ := newHandler(t, Config{})
+	expired := mint(t, edgetoken.Options{ACLs: []string{"/hls/*"}, Expires: fixedNow.Add(-time.Hour).Unix()})
+	s := serve(t, h, httptest.NewRequest("GET", "/hls/a/x.ts?__token__="+url.QueryEscape(expired), nil), "")
+	if s.nextCalled || s.placeholder(PlaceholderReason) != edgetoken.ReasonExpired {
+		t.Fatalf("reason %q, want %q", s.placeholder(PlaceholderReason), edgetoken.ReasonExpired)
 	}
 }
