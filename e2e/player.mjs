@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// player.mjs drives the mediagate check player (demo/player/index.html) in Debian chromium with
+// puppeteer-core and prints one line of JSON on stdout per --page, in order; each page runs in
+// a fresh browser context (no cookies shared between pages), one at a time, in one browser:
+//   {"ok":true,"state":"playing","currentTime":1.4,"error":null,"events":[...],"console":[...]}
+//   {"ok":false,"state":"error","error":{"status":403,"reason":"expired",...},...}
+// Usage: node player.mjs --page 'https://localhost:9444/index.html?src=...' [--page ...]
+//        [--min-time 1] [--timeout 30000 (per page)] [--chromium /usr/bin/chromium]
+// Exit status: 0 when every result was printed (whatever they say), 2 when the driver failed.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import puppeteer from "puppeteer-core";
+
+function parseArgs(argv) {
+  const opts = { pages: [], minTime: 1, timeout: 30000, chromium: process.env.CHROMIUM || "/usr/bin/chromium" };
+  for (let i = 2; i < argv.length; i++) {
+    const next = () => {
+      if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`);
+      return argv[++i];
+    };
+    switch (argv[i]) {
+      case "--page": opts.pages.push(next()); break;
+      case "--min-time": opts.minTime = Number(next()); break;
+      case "--timeout": opts.timeout = Number(next()); break;
+      case "--chromium": opts.chromium = next(); break;
+      default: throw new Error(`unknown argument ${argv[i]}`);
+    }
+  }
+  if (opts.pages.length === 0) throw new Error("--page is required");
+  return opts;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// playPage opens one page in a fresh context and waits for playback past minTime or an error.
+async function playPage(browser, pageURL, opts) {
+  const context = await browser.createBrowserContext();
+  const consoleLines = [];
+  const failedRequests = [];
+  try {
+    const page = await context.newPage();
+    page.on("console", (m) => consoleLines.push(`${m.type()}: ${m.text()}`.slice(0, 300)));
+    page.on("pageerror", (e) => consoleLines.push(`pageerror: ${e.message}`.slice(0, 300)));
+    page.on("requestfailed", (r) => failedRequests.push(`${r.failure()?.errorText} ${r.url()}`.slice(0, 300)));
+    await page.goto(pageURL, { waitUntil: "load", timeout: opts.timeout });
+
+    const deadline = Date.now() + opts.timeout;
+    let report = null;
+    while (Date.now() < deadline) {
+      report = await page.evaluate(() => {
+        const r = window.mediagatePlayer;
+        return r ? JSON.parse(JSON.stringify(r)) : null;
+      });
+      if (report && report.state === "error" && report.error) break;
+      if (report && report.currentTime > opts.minTime) break;
+      await sleep(200);
+    }
+    const playing = !!report && report.state !== "error" && report.currentTime > opts.minTime;
+    return {
+      ok: playing,
+      state: report ? report.state : "no-report",
+      currentTime: report ? report.currentTime : 0,
+      hlsVersion: report ? report.hlsVersion : null,
+      error: report ? report.error : { details: "the page did not load player.js" },
+      timedOut: !playing && !(report && report.state === "error"),
+      events: report ? report.events.slice(-40) : [],
+      console: consoleLines.slice(-20),
+      failedRequests: failedRequests.slice(-10),
+    };
+  } finally {
+    await context.close().catch(() => {});
+  }
+}
+
+async function main() {
+  const opts = parseArgs(process.argv);
+  const profile = mkdtempSync(join(tmpdir(), "mediagate-chromium-"));
+  let browser;
+  try {
+    browser = await puppeteer.launch({
+      executablePath: opts.chromium,
+      userDataDir: profile,
+      headless: true,
+      acceptInsecureCerts: true,
+      args: [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--autoplay-policy=no-user-gesture-required", "--ignore-certificate-errors",
+        "--disable-dev-shm-usage", "--mute-audio",
+      ],
+    });
+    for (const pageURL of opts.pages) {
+      const result = await playPage(browser, pageURL, opts);
+      process.stdout.write(JSON.stringify(result) + "\n");
+    }
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`player.mjs: ${e.stack || e}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,172 @@
+package e2e
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+)
+
+// inCI reports whether missing tools must fail the run instead of skipping it.
+func inCI() bool { return os.Getenv("CI") == "true" }
+
+// unavailable skips the test, or fails it under CI=true: no e2e test may be skipped in CI.
+func unavailable(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if inCI() {
+		t.Fatalf("CI=true: "+format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// repoRoot is the module root (the parent of this package's directory).
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("cannot locate the e2e package directory")
+	}
+	return filepath.Dir(filepath.Dir(file))
+}
+
+// requireTool returns the path of an external program or skips (fails in CI) without it.
+func requireTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		unavailable(t, "%s not found in PATH (apt-get install %s)", name, name)
+	}
+	return p
+}
+
+// requireCaddy returns bin/caddy, which `make build` writes.
+func requireCaddy(t testing.TB) string {
+	t.Helper()
+	p := filepath.Join(repoRoot(t), "bin", "caddy")
+	fi, err := os.Stat(p)
+	if err != nil || fi.IsDir() {
+		unavailable(t, "bin/caddy not found: run `make build` first")
+	}
+	if newer := newerSource(repoRoot(t), fi.ModTime()); newer != "" {
+		t.Logf("note: %s is newer than bin/caddy; run `make build` to test the current sources", newer)
+	}
+	return p
+}
+
+// newerSource returns a module Go source file modified after t, or "".
+func newerSource(root string, t time.Time) string {
+	var found string
+	for _, dir := range []string{"caddyauth", "hlsproxy", "cmd"} {
+		_ = filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || found != "" {
+				return fs.SkipAll
+			}
+			if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+				return nil
+			}
+			if info, err := d.Info(); err == nil && info.ModTime().After(t) {
+				found, _ = filepath.Rel(root, p)
+			}
+			return nil
+		})
+	}
+	return found
+}
+
+// requireChromium returns the Chromium binary ($CHROMIUM, else /usr/bin/chromium).
+func requireChromium(t testing.TB) string {
+	t.Helper()
+	p := os.Getenv("CHROMIUM")
+	if p == "" {
+		p = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(p); err != nil {
+		unavailable(t, "chromium not found at %s (apt-get install chromium, or set CHROMIUM)", p)
+	}
+	return p
+}
+
+// requireNodeModules checks that `npm ci` ran in e2e/ (puppeteer-core and hls.js).
+func requireNodeModules(t testing.TB) {
+	t.Helper()
+	requireTool(t, "node")
+	root := repoRoot(t)
+	for _, f := range []string{
+		"e2e/node_modules/puppeteer-core/package.json",
+		"e2e/node_modules/hls.js/dist/hls.min.js",
+	} {
+		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
+			unavailable(t, "%s missing: run `npm ci` in e2e/", f)
+		}
+	}
+}
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func freePort(t testing.TB) int {
+	t.Helper()
+	return freePorts(t, 1)[0]
+}
+
+// freePorts returns n distinct TCP ports that were free a moment ago (all are held open
+// until every one is chosen, so none repeats).
+func freePorts(t testing.TB, n int) []int {
+	t.Helper()
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("finding a free port: %v", err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
+}
+
+// randomHex returns n random bytes, hex encoded.
+func randomHex(t testing.TB, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// mintToken makes an ACL token with the edgetoken package, valid from now for window.
+func mintToken(t testing.TB, keyHex string, window time.Duration, acls ...string) string {
+	t.Helper()
+	key, err := edgetoken.ParseKey(keyHex)
+	if err != nil {
+		t.Fatalf("parsing the test key: %v", err)
+	}
+	tok, err := edgetoken.Generate(edgetoken.Options{Key: key, ACLs: acls, Window: window})
+	if err != nil {
+		t.Fatalf("generating a token for %v: %v", acls, err)
+	}
+	return tok
+}
+
+// mintExpiredToken makes a token that expired a minute ago (beyond any clock skew).
+func mintExpiredToken(t testing.TB, keyHex string, acls ...string) string {
+	t.Helper()
+	key, err := edgetoken.ParseKey(keyHex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Unix()
+	tok, err := edgetoken.Generate(edgetoken.Options{Key: key, ACLs: acls, Start: now - 360, Expires: now - 60})
+	if err != nil {
+		t.Fatalf("generating an expired token: %v", err)
+	}
+	return tok
+}

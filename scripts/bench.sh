@@ -1,0 +1,335 @@
+#!/usr/bin/env bash
+# bench.sh — what `make bench` runs: every performance target of issue 8 against its
+# baseline measured in the same run, summarised in BENCHMARKS.md.
+#
+#   make bench                 # full run, ~7-9 min on 2 cores
+#   BENCH_QUICK=1 make bench   # ~2-3 min, fewer and shorter runs
+#   BENCH_PROFILE=1 ...        # also take a CPU profile of Caddy during a load run
+#   BENCH_OUT=/tmp/x ...       # keep raw outputs there (default: a temp dir, printed)
+#   BENCH_CADDY=/path/caddy    # measure another build (before/after a fix); default bin/caddy
+#   BENCH_MD=/path/x.md        # where the table goes; default BENCHMARKS.md
+#
+# Needs bin/caddy (make build), versitygw (make deps), wrk, curl, openssl.
+# Everything listens on 127.0.0.1 only; every process started here is stopped on exit.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+CADDY=${BENCH_CADDY:-$ROOT/bin/caddy}
+GOBIN=$(go env GOPATH)/bin
+VERSITYGW=$(command -v versitygw || echo "$GOBIN/versitygw")
+
+QUICK=${BENCH_QUICK:-0}
+if [[ $QUICK == 1 ]]; then
+	GO_COUNT=3 GO_BENCHTIME=300ms OPENSSL_SECS=1
+	WRK_RUNS=3 WRK_SECS=3
+	CONC_RUNS=1
+else
+	GO_COUNT=5 GO_BENCHTIME=1s OPENSSL_SECS=2
+	WRK_RUNS=3 WRK_SECS=10
+	CONC_RUNS=3
+fi
+WRK_CONN=${BENCH_WRK_CONN:-16}
+CONC=${BENCH_CONC:-1000}
+# Seconds between one stream's segment fetches: 1 000 x 2 MB / 20 s = 100 MB/s, about a third of
+# what one proxy moves on the 2 shared cores this was written on (so latency, not bandwidth, shows).
+PERIOD=${BENCH_PERIOD:-20}
+SEG_SIZE=2097152
+BIG_SIZE=1073741824
+
+for tool in wrk curl openssl; do
+	command -v "$tool" >/dev/null || { echo "bench: $tool not found (apt-get install -y $tool)" >&2; exit 1; }
+done
+[[ -x $CADDY ]] || { echo "bench: $CADDY missing (make build)" >&2; exit 1; }
+[[ -x $VERSITYGW ]] || { echo "bench: versitygw missing (make deps)" >&2; exit 1; }
+
+OUT=${BENCH_OUT:-$(mktemp -d /tmp/mediagate-bench.XXXXXX)}
+mkdir -p "$OUT"
+DATA=$(mktemp -d /tmp/mediagate-bench-data.XXXXXX)
+RESULTS=$OUT/results.tsv
+: >"$RESULTS"
+: >"$OUT/load.jsonl"
+echo ">> raw outputs in $OUT"
+
+PIDS=()
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$DATA"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"; }
+
+# freeport prints a loopback TCP port nobody listens on (bounded tries).
+USED_PORTS=" "
+freeport() {
+	local p i
+	for ((i = 0; i < 200; i++)); do
+		p=$((20000 + RANDOM % 12000))
+		[[ $USED_PORTS == *" $p "* ]] && continue
+		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
+			USED_PORTS+="$p "
+			echo "$p"
+			return
+		fi
+	done
+	echo "bench: no free port" >&2
+	exit 1
+}
+
+# wait_http URL: until it answers at all (any status), at most 10 s.
+wait_http() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		curl -s -o /dev/null --max-time 1 "$1" && return 0
+		sleep 0.1
+	done
+	echo "bench: $1 did not come up" >&2
+	return 1
+}
+
+# ---------------------------------------------------------------- meta
+record meta cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+record meta cores "$(nproc)"
+record meta date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+record meta go "$(go version | awk '{print $3}')"
+record meta caddy "$("$CADDY" version | awk '{print $1}')"
+record meta openssl "$(openssl version | awk '{print $1, $2}')"
+record meta load_before "$(cut -d' ' -f1-3 /proc/loadavg)"
+record meta mode "$([[ $QUICK == 1 ]] && echo quick || echo full)"
+
+echo ">> building bench tools"
+go build -o "$OUT/load" ./bench/cmd/load
+go build -o "$OUT/report" ./bench/cmd/report
+
+# ---------------------------------------------------------------- package benchmarks
+gobench() { # name pkg regexp
+	echo ">> go bench $2 ($1)"
+	go test -run '^$' -bench "$3" -benchmem -count "$GO_COUNT" -benchtime "$GO_BENCHTIME" "$2" >"$OUT/go-$1.txt" 2>&1 ||
+		{ echo "bench: go test $2 failed:" >&2; tail -20 "$OUT/go-$1.txt" >&2; }
+}
+gobench edgetoken ./caddyauth/edgetoken/ '^Benchmark(VerifyACLSHA256|BareHMACSHA256)$'
+gobench playlist ./hlsproxy/playlist/ '^Benchmark(Rewrite10kSegments|RewriteAppendURI10kSegments|GrafovDecode10kSegments)$'
+gobench delivery ./hlsproxy/delivery/ '^Benchmark(DeliveryRewrite10kTokenized|GrafovDecode10k)$'
+gobench origin ./hlsproxy/origin/ '^BenchmarkFetch2MiB$'
+
+# segcrypt interleaved with `openssl speed` on 2 MB buffers, so both see the same load.
+echo ">> go bench ./hlsproxy/segcrypt/ + openssl speed, $GO_COUNT rounds"
+: >"$OUT/go-segcrypt.txt"
+for ((i = 0; i < GO_COUNT; i++)); do
+	go test -run '^$' -bench '^Benchmark(Decrypt2MB|Encrypt2MB|RawCBCDecrypt2MB|RawCBCEncrypt2MB|OpenSSLDecrypt2MB|OpenSSLEncrypt2MB)$' \
+		-benchmem -count 1 -benchtime "$GO_BENCHTIME" ./hlsproxy/segcrypt/ >>"$OUT/go-segcrypt.txt" 2>&1 || true
+	for op in enc dec; do
+		flag=""
+		[[ $op == dec ]] && flag=-decrypt
+		kbs=$(openssl speed -evp aes-128-cbc $flag -bytes $SEG_SIZE -seconds "$OPENSSL_SECS" 2>/dev/null |
+			awk '$1 == "AES-128-CBC" {sub(/k$/, "", $2); print $2}')
+		[[ -n $kbs ]] && record openssl_mbps "$op" "$(awk -v k="$kbs" 'BEGIN {printf "%.1f", k / 1000}')"
+	done
+done
+
+# ---------------------------------------------------------------- origin data and servers
+echo ">> origin data in $DATA"
+mkdir -p "$DATA/www/media" "$DATA/s3/mediagate/media"
+head -c $SEG_SIZE /dev/urandom >"$DATA/www/media/seg.ts"
+truncate -s $BIG_SIZE "$DATA/www/media/big.ts" # sparse: no disk, reads as zeros
+cp "$DATA/www/media/seg.ts" "$DATA/s3/mediagate/media/seg.ts"
+truncate -s $BIG_SIZE "$DATA/s3/mediagate/media/big.ts"
+
+P_ORIGIN=$(freeport) P_VGW=$(freeport) P_ADMIN=$(freeport)
+P_BASE=$(freeport) P_OURS=$(freeport) P_PROXY=$(freeport) P_S3=$(freeport)
+EDGEAUTH_KEY=$(openssl rand -hex 16)
+VGW_ACCESS=benchaccess VGW_SECRET=$(openssl rand -hex 12)
+export P_ORIGIN P_VGW P_ADMIN P_BASE P_OURS P_PROXY P_S3 EDGEAUTH_KEY VGW_ACCESS VGW_SECRET
+export ORIGIN_ROOT=$DATA/www
+
+cat >"$OUT/origin.Caddyfile" <<'EOF'
+{
+	admin off
+	auto_https off
+	persist_config off
+}
+http://127.0.0.1:{$P_ORIGIN} {
+	bind 127.0.0.1
+	root * {$ORIGIN_ROOT}
+	file_server
+}
+EOF
+
+# One Caddy, four sites: the reverse_proxy baseline, ours (edgeauth + hls_proxy), ours
+# without edgeauth (to split the cost), and ours over the S3 gateway (SigV4).
+cat >"$OUT/proxy.Caddyfile" <<'EOF'
+{
+	admin 127.0.0.1:{$P_ADMIN}
+	auto_https off
+	persist_config off
+}
+http://127.0.0.1:{$P_BASE} {
+	bind 127.0.0.1
+	reverse_proxy 127.0.0.1:{$P_ORIGIN}
+}
+http://127.0.0.1:{$P_OURS} {
+	bind 127.0.0.1
+	edgeauth {
+		key {env.EDGEAUTH_KEY}
+		query __token__
+	}
+	hls_proxy {
+		origin http://127.0.0.1:{$P_ORIGIN}/media
+		strip_prefix /hls
+	}
+}
+http://127.0.0.1:{$P_PROXY} {
+	bind 127.0.0.1
+	hls_proxy {
+		origin http://127.0.0.1:{$P_ORIGIN}/media
+		strip_prefix /hls
+	}
+}
+http://127.0.0.1:{$P_S3} {
+	bind 127.0.0.1
+	edgeauth {
+		key {env.EDGEAUTH_KEY}
+		query __token__
+	}
+	hls_proxy {
+		origin s3://mediagate/media {
+			endpoint http://127.0.0.1:{$P_VGW}
+			access_key {env.VGW_ACCESS}
+			secret_key {env.VGW_SECRET}
+		}
+		strip_prefix /hls
+	}
+}
+EOF
+
+echo ">> starting origin (Caddy file_server :$P_ORIGIN) and versitygw (:$P_VGW)"
+"$CADDY" run --config "$OUT/origin.Caddyfile" --adapter caddyfile >"$OUT/origin.log" 2>&1 &
+PIDS+=($!)
+"$VERSITYGW" --access "$VGW_ACCESS" --secret "$VGW_SECRET" --port "127.0.0.1:$P_VGW" posix --nometa "$DATA/s3" >"$OUT/versitygw.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$P_ORIGIN/media/seg.ts"
+wait_http "http://127.0.0.1:$P_VGW/"
+
+TOKEN=$("$CADDY" edgeauth token --acl '/hls/*' --window 3600) # key from $EDGEAUTH_KEY
+URL_BASE="http://127.0.0.1:$P_BASE/media"
+URL_OURS="http://127.0.0.1:$P_OURS/hls"
+URL_PROXY="http://127.0.0.1:$P_PROXY/hls"
+URL_S3="http://127.0.0.1:$P_S3/hls"
+Q="?__token__=$TOKEN"
+
+PROXY_PID=""
+start_proxy() {
+	"$CADDY" run --config "$OUT/proxy.Caddyfile" --adapter caddyfile >>"$OUT/proxy.log" 2>&1 &
+	PROXY_PID=$!
+	PIDS+=("$PROXY_PID")
+	wait_http "http://127.0.0.1:$P_ADMIN/config/"
+}
+stop_proxy() {
+	kill "$PROXY_PID" 2>/dev/null || true
+	wait "$PROXY_PID" 2>/dev/null || true
+	PROXY_PID=""
+}
+status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+# cpu_ms PID: user+system CPU time the process has used, in ms (robust on a shared machine).
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ms() { awk -v t="$CLK_TCK" '{printf "%d", ($14 + $15) * 1000 / t}' "/proc/$1/stat"; }
+
+# check URL SIZE: a 200 with exactly SIZE bytes, or abort with the proxy log.
+check() {
+	local got
+	got=$(curl -s -o /dev/null --max-time 60 -w '%{http_code} %{size_download}' "$1")
+	if [[ $got != "200 $2" ]]; then
+		echo "bench: GET ${1%%\?*} -> $got, want 200 $2" >&2
+		tail -20 "$OUT/proxy.log" >&2
+		exit 1
+	fi
+}
+
+# ---------------------------------------------------------------- 1 GiB streaming memory
+# A fresh Caddy per variant: warm it with one segment, then stream 1 GiB and compare
+# the peak RSS (VmHWM) before and after.
+rss_probe() { # label segment-url big-url
+	local label=$1 hwm0 rss0 hwm1 rss1 got code size speed cpu0 cpu1
+	echo ">> 1 GiB stream, $label"
+	start_proxy
+	check "$2" $SEG_SIZE
+	hwm0=$(status_kb "$PROXY_PID" VmHWM) rss0=$(status_kb "$PROXY_PID" VmRSS) cpu0=$(cpu_ms "$PROXY_PID")
+	got=$(curl -s -o /dev/null --max-time 300 -w '%{http_code} %{size_download} %{speed_download}' "$3")
+	hwm1=$(status_kb "$PROXY_PID" VmHWM) rss1=$(status_kb "$PROXY_PID" VmRSS) cpu1=$(cpu_ms "$PROXY_PID")
+	read -r code size speed <<<"$got"
+	[[ $code == 200 && $size == "$BIG_SIZE" ]] || echo "bench: 1 GiB via $label -> $code $size" >&2
+	record rss "$label.hwm_before_kb" "$hwm0"
+	record rss "$label.hwm_after_kb" "$hwm1"
+	record rss "$label.rss_before_kb" "$rss0"
+	record rss "$label.rss_after_kb" "$rss1"
+	record rss "$label.status" "$code $size"
+	record rss "$label.speed_Bps" "$speed"
+	record rss "$label.cpu_ms" $((cpu1 - cpu0))
+	stop_proxy
+}
+rss_probe ours "$URL_OURS/seg.ts$Q" "$URL_OURS/big.ts$Q"
+rss_probe s3 "$URL_S3/seg.ts$Q" "$URL_S3/big.ts$Q"
+rss_probe baseline "$URL_BASE/seg.ts" "$URL_BASE/big.ts"
+
+# ---------------------------------------------------------------- req/s through Caddy
+start_proxy
+check "$URL_BASE/seg.ts" $SEG_SIZE
+check "$URL_OURS/seg.ts$Q" $SEG_SIZE
+check "$URL_PROXY/seg.ts" $SEG_SIZE
+check "$URL_S3/seg.ts$Q" $SEG_SIZE
+
+wrk_run() { # label url
+	local log=$OUT/wrk-$1-$r.txt c0 c1 n
+	c0=$(cpu_ms "$PROXY_PID")
+	wrk -t2 -c"$WRK_CONN" -d"${WRK_SECS}s" --timeout 30s "$2" >"$log" 2>&1 || true
+	c1=$(cpu_ms "$PROXY_PID")
+	record rps "$1" "$(awk '$1 == "Requests/sec:" {print $2}' "$log")"
+	n=$(awk '$2 == "requests" && $3 == "in" {print $1}' "$log")
+	[[ ${n:-0} -gt 0 ]] && record cpu_ms_per_req "$1" "$(awk -v c=$((c1 - c0)) -v n="$n" 'BEGIN {printf "%.3f", c / n}')"
+	record wrk_errors "$1" "$(awk '/Non-2xx|Socket errors/ {n++} END {print n + 0}' "$log")"
+}
+for ((r = 1; r <= WRK_RUNS; r++)); do
+	echo ">> wrk -c$WRK_CONN ${WRK_SECS}s, round $r/$WRK_RUNS"
+	wrk_run baseline "$URL_BASE/seg.ts"
+	if [[ ${BENCH_PROFILE:-0} == 1 && $r == 1 ]]; then
+		curl -s --max-time $((WRK_SECS + 10)) -o "$OUT/ours.cpu.pprof" \
+			"http://127.0.0.1:$P_ADMIN/debug/pprof/profile?seconds=$((WRK_SECS - 1))" &
+		PIDS+=($!)
+	fi
+	wrk_run ours "$URL_OURS/seg.ts$Q"
+	wrk_run proxyonly "$URL_PROXY/seg.ts"
+	wrk_run s3 "$URL_S3/seg.ts$Q"
+done
+
+# ---------------------------------------------------------------- 1 000 concurrent streams
+# Paced: each of the $CONC streams opens its connection (HEAD, unmeasured), then fetches one
+# segment at a random time within $PERIOD s, like a player; baseline and ours alternating.
+for ((r = 1; r <= CONC_RUNS; r++)); do
+	echo ">> $CONC concurrent streams, one segment per ${PERIOD}s each, round $r/$CONC_RUNS"
+	for label in baseline ours; do
+		url="$URL_BASE/seg.ts"
+		[[ $label == ours ]] && url="$URL_OURS/seg.ts$Q"
+		"$OUT/load" -url "$url" -c "$CONC" -d "${PERIOD}s" -period "${PERIOD}s" -warmup 3s -label "$label" -expect $SEG_SIZE >>"$OUT/load.jsonl"
+	done
+done
+# Saturated: the same streams back to back for a few seconds (one round; errors and req/s).
+echo ">> $CONC concurrent streams back to back (saturation), 3s each"
+"$OUT/load" -url "$URL_BASE/seg.ts" -c "$CONC" -d 3s -label sat-baseline -expect $SEG_SIZE >>"$OUT/load.jsonl"
+"$OUT/load" -url "$URL_OURS/seg.ts$Q" -c "$CONC" -d 3s -label sat-ours -expect $SEG_SIZE >>"$OUT/load.jsonl"
+stop_proxy
+record meta load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---------------------------------------------------------------- table
+"$OUT/report" -dir "$OUT" -out "${BENCH_MD:-$ROOT/BENCHMARKS.md}"
+if [[ -s $OUT/ours.cpu.pprof ]]; then
+	echo ">> CPU profile of Caddy during 'ours' load: $OUT/ours.cpu.pprof"
+	go tool pprof -top -nodecount 25 "$CADDY" "$OUT/ours.cpu.pprof" 2>/dev/null | head -35
+fi
