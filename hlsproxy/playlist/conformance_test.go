@@ -11,7 +11,15 @@ import (
 	"github.com/grafov/m3u8"
 )
 
-const conformanceDir = "/work/shared/conformance/playlists/videojs-m3u8-parser"
+// conformanceDir holds the shared real-world playlists: shared/ sits beside
+// the repository (../../../shared from this package); MEDIAGATE_CONFORMANCE
+// points elsewhere.
+var conformanceDir = func() string {
+	if d := os.Getenv("MEDIAGATE_CONFORMANCE"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "..", "..", "shared", "conformance", "playlists", "videojs-m3u8-parser")
+}()
 
 // refused lists the conformance playlists Rewrite must refuse, and why.
 var refused = map[string]string{
