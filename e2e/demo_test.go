@@ -22,9 +22,9 @@ func TestDemoSmokeServesTheTokenizedPlaylistRefusesTheBareOneAndCleansUp(t *test
 	requireTool(t, "curl")
 	requireTool(t, "openssl")
 	if testutil.VersityGWPath() == "" {
-		unavailable(t, "versitygw not found (make deps)")
+		testutil.Unavailable(t, "versitygw not found (make deps)")
 	}
-	root := repoRoot(t)
+	root := testutil.RepoRoot(t)
 	tmp := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

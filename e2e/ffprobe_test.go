@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 // probeFrames decodes every stream of src with ffprobe and returns "codec:frames" per stream,
@@ -62,7 +64,7 @@ func redact(u string) string {
 // sourceFrames counts the frames of a committed sample stream read from disk.
 func sourceFrames(t *testing.T, ffprobe, stream string) []string {
 	t.Helper()
-	got, err := probeFrames(t, ffprobe, filepath.Join(repoRoot(t), "testdata", "sample", stream, "master.m3u8"))
+	got, err := probeFrames(t, ffprobe, filepath.Join(testutil.RepoRoot(t), "testdata", "sample", stream, "master.m3u8"))
 	if err != nil {
 		t.Fatalf("counting the source frames: %v", err)
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 func get(t *testing.T, c *http.Client, u string, hdr map[string]string) (*http.Response, []byte) {
@@ -117,7 +119,7 @@ func TestEveryModeDeliversSegmentsThatDecryptToTheSourceBytes(t *testing.T) {
 						t.Errorf("%s: segment %s has METHOD=%q, want encrypted=%v", variant, s.name, s.method, tc.wantEncrypted)
 					}
 					got := fetchSegment(t, c, s)
-					want, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata", "sample", "clear", s.name))
+					want, err := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "testdata", "sample", "clear", s.name))
 					if err != nil {
 						t.Fatal(err)
 					}

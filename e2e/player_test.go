@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 // playerResult is the JSON line e2e/player.mjs prints.
@@ -42,7 +44,7 @@ func (r playerResult) String() string {
 func playAll(t *testing.T, st *stack, srcs []string) []playerResult {
 	t.Helper()
 	chromium := requireChromium(t)
-	args := []string{filepath.Join(repoRoot(t), "e2e", "player.mjs"),
+	args := []string{filepath.Join(testutil.RepoRoot(t), "e2e", "player.mjs"),
 		"--timeout", "40000", "--min-time", "1", "--chromium", chromium}
 	for _, src := range srcs {
 		args = append(args, "--page", st.PageBase+"/index.html?src="+url.QueryEscape(src))

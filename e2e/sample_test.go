@@ -9,13 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 // TestCommittedSampleMatchesItsChecksums guards testdata/sample, which every e2e test compares
 // against: each file listed in SHA256SUMS has that digest and no file is unlisted
 // (scripts/gen-sample.sh rewrites both together).
 func TestCommittedSampleMatchesItsChecksums(t *testing.T) {
-	dir := filepath.Join(repoRoot(t), "testdata", "sample")
+	dir := filepath.Join(testutil.RepoRoot(t), "testdata", "sample")
 	f, err := os.Open(filepath.Join(dir, "SHA256SUMS"))
 	if err != nil {
 		t.Fatal(err)

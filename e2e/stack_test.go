@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"text/template"
@@ -43,7 +42,7 @@ type stack struct {
 	Key      string            // EdgeAuth key (hex)
 	Media    map[string]string // site name -> "https://localhost:PORT"
 	PageBase string            // "https://localhost:PORT": the player page, another origin
-	out      *syncBuffer
+	out      *testutil.Buffer
 }
 
 // caddyfileTemplate is the e2e configuration; secrets come from the environment.
@@ -123,7 +122,7 @@ type caddyfileData struct {
 func startStack(t *testing.T) *stack {
 	t.Helper()
 	caddyBin := requireCaddy(t)
-	root := repoRoot(t)
+	root := testutil.RepoRoot(t)
 
 	access, secret := "e2e"+randomHex(t, 6), randomHex(t, 20)
 	vgw := testutil.StartVersityGW(t, testutil.VGWOptions{Access: access, Secret: secret, NoMeta: true, Buckets: []string{"media"}})
@@ -163,7 +162,7 @@ func startStack(t *testing.T) *stack {
 		Key:      randomHex(t, 32),
 		Media:    map[string]string{},
 		PageBase: "https://localhost:" + strconv.Itoa(data.Page),
-		out:      &syncBuffer{},
+		out:      &testutil.Buffer{},
 	}
 	for _, s := range data.Sites {
 		st.Media[s.Name] = "https://localhost:" + strconv.Itoa(s.Port)
@@ -260,30 +259,4 @@ func insecureClient() *http.Client {
 			return http.ErrUseLastResponse
 		},
 	}
-}
-
-// syncBuffer collects a child process's output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.b.Len() > 4<<20 {
-		return len(p), nil
-	}
-	return s.b.Write(p)
-}
-
-// Tail returns the last n bytes written.
-func (s *syncBuffer) Tail(n int) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b := s.b.Bytes()
-	if len(b) > n {
-		b = b[len(b)-n:]
-	}
-	return string(b)
 }

@@ -8,42 +8,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
-
-// inCI reports whether missing tools must fail the run instead of skipping it.
-func inCI() bool { return os.Getenv("CI") == "true" }
-
-// unavailable skips the test, or fails it under CI=true: no e2e test may be skipped in CI.
-func unavailable(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if inCI() {
-		t.Fatalf("CI=true: "+format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// repoRoot is the module root (the parent of this package's directory).
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot locate the e2e package directory")
-	}
-	return filepath.Dir(filepath.Dir(file))
-}
 
 // requireTool returns the path of an external program or skips (fails in CI) without it.
 func requireTool(t testing.TB, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		unavailable(t, "%s not found in PATH (apt-get install %s)", name, name)
+		testutil.Unavailable(t, "%s not found in PATH (apt-get install %s)", name, name)
 	}
 	return p
 }
@@ -51,12 +29,12 @@ func requireTool(t testing.TB, name string) string {
 // requireCaddy returns bin/caddy, which `make build` writes.
 func requireCaddy(t testing.TB) string {
 	t.Helper()
-	p := filepath.Join(repoRoot(t), "bin", "caddy")
+	p := filepath.Join(testutil.RepoRoot(t), "bin", "caddy")
 	fi, err := os.Stat(p)
 	if err != nil || fi.IsDir() {
-		unavailable(t, "bin/caddy not found: run `make build` first")
+		testutil.Unavailable(t, "bin/caddy not found: run `make build` first")
 	}
-	if newer := newerSource(repoRoot(t), fi.ModTime()); newer != "" {
+	if newer := newerSource(testutil.RepoRoot(t), fi.ModTime()); newer != "" {
 		t.Logf("note: %s is newer than bin/caddy; run `make build` to test the current sources", newer)
 	}
 	return p
@@ -90,7 +68,7 @@ func requireChromium(t testing.TB) string {
 		p = "/usr/bin/chromium"
 	}
 	if _, err := os.Stat(p); err != nil {
-		unavailable(t, "chromium not found at %s (apt-get install chromium, or set CHROMIUM)", p)
+		testutil.Unavailable(t, "chromium not found at %s (apt-get install chromium, or set CHROMIUM)", p)
 	}
 	return p
 }
@@ -99,13 +77,13 @@ func requireChromium(t testing.TB) string {
 func requireNodeModules(t testing.TB) {
 	t.Helper()
 	requireTool(t, "node")
-	root := repoRoot(t)
+	root := testutil.RepoRoot(t)
 	for _, f := range []string{
 		"e2e/node_modules/puppeteer-core/package.json",
 		"e2e/node_modules/hls.js/dist/hls.min.js",
 	} {
 		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
-			unavailable(t, "%s missing: run `npm ci` in e2e/", f)
+			testutil.Unavailable(t, "%s missing: run `npm ci` in e2e/", f)
 		}
 	}
 }

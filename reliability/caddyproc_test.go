@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 // requireCaddy returns bin/caddy (external binary: `make build` writes it), or
@@ -25,10 +27,10 @@ func requireCaddy(t testing.TB) string {
 	t.Helper()
 	p := os.Getenv("RELIABILITY_CADDY")
 	if p == "" {
-		p = filepath.Join(repoRoot(t), "bin", "caddy")
+		p = filepath.Join(testutil.RepoRoot(t), "bin", "caddy")
 	}
 	if fi, err := os.Stat(p); err != nil || fi.IsDir() {
-		unavailable(t, "%s not found: run `make build` first", p)
+		testutil.Unavailable(t, "%s not found: run `make build` first", p)
 	}
 	return p
 }
@@ -40,7 +42,7 @@ type caddyProc struct {
 	admin   int
 	env     []string
 	cmd     *exec.Cmd
-	out     *syncBuffer
+	out     *testutil.Buffer
 	exited  chan struct{}
 }
 
@@ -54,7 +56,7 @@ func startCaddy(t testing.TB, caddyfile string, admin int, env []string, ports .
 	if err := os.WriteFile(cfg, []byte(caddyfile), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := &caddyProc{bin: bin, cfgPath: cfg, admin: admin, out: &syncBuffer{}, exited: make(chan struct{})}
+	p := &caddyProc{bin: bin, cfgPath: cfg, admin: admin, out: &testutil.Buffer{}, exited: make(chan struct{})}
 	p.env = append(os.Environ(),
 		"HOME="+dir,
 		"XDG_DATA_HOME="+filepath.Join(dir, "data"),

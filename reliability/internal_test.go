@@ -2,7 +2,6 @@ package reliability
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -11,39 +10,13 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
 )
-
-// inCI reports whether a missing external binary must fail the run instead of skipping it.
-func inCI() bool { return os.Getenv("CI") == "true" }
-
-// unavailable skips the test, or fails it under CI=true.
-func unavailable(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if inCI() {
-		t.Fatalf("CI=true: "+format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// repoRoot is the module root (the parent of this package's directory).
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot locate the reliability package directory")
-	}
-	return filepath.Dir(filepath.Dir(file))
-}
 
 // freePort returns a 127.0.0.1 port that was free a moment ago.
 func freePort(t testing.TB) int {
@@ -98,35 +71,6 @@ func tokenOpts(t testing.TB, keyHex string, o edgetoken.Options) string {
 func hmacOf(tok string) string {
 	_, h, _ := strings.Cut(tok, "hmac=")
 	return h
-}
-
-// syncBuffer collects a child process's output (the first 16 MiB).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.b.Len() > 16<<20 {
-		return len(p), nil
-	}
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func (s *syncBuffer) Tail(n int) string {
-	str := s.String()
-	if len(str) > n {
-		return str[len(str)-n:]
-	}
-	return str
 }
 
 // httpsClient trusts Caddy's throwaway local CA, keeps no cookies and follows no redirects.
