@@ -71,12 +71,9 @@ func (o *httpOrigin) Close() error          { return o.close() }
 
 // Fetch GETs or HEADs BaseURL + "/" + escaped key.
 func (o *httpOrigin) Fetch(ctx context.Context, req *Request) (*Response, error) {
-	method, err := checkMethod(o.name, req.Method)
+	method, err := checkRequest(o.name, req)
 	if err != nil {
 		return nil, err
-	}
-	if err := checkKey(req.Key); err != nil {
-		return nil, &Error{Kind: Invalid, Origin: o.name, Err: err}
 	}
 	return o.do(ctx, method, func(ctx context.Context) (*http.Request, error) {
 		u := o.base

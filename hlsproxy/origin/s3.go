@@ -242,12 +242,9 @@ func (o *s3Origin) Close() error          { return o.close() }
 
 // Fetch GETs or HEADs one object with a SigV4-signed request.
 func (o *s3Origin) Fetch(ctx context.Context, req *Request) (*Response, error) {
-	method, err := checkMethod(o.name, req.Method)
+	method, err := checkRequest(o.name, req)
 	if err != nil {
 		return nil, err
-	}
-	if err := checkKey(req.Key); err != nil {
-		return nil, &Error{Kind: Invalid, Origin: o.name, Err: err}
 	}
 	return o.do(ctx, method, func(ctx context.Context) (*http.Request, error) {
 		u := &url.URL{Scheme: o.scheme, Host: o.host, Path: o.path + req.Key, RawPath: o.rawPath + EscapeKey(req.Key)}

@@ -175,5 +175,17 @@ func checkMethod(name, m string) (string, error) {
 	return "", invalidf(name, "method %q not supported", m)
 }
 
+// checkRequest validates a request before anything is sent: its method
+// (normalised) and its key.
+func checkRequest(name string, req *Request) (method string, err error) {
+	if method, err = checkMethod(name, req.Method); err != nil {
+		return "", err
+	}
+	if err := checkKey(req.Key); err != nil {
+		return "", &Error{Kind: Invalid, Origin: name, Err: err}
+	}
+	return method, nil
+}
+
 // describe is used in error messages about configuration.
 func describe(name string, err error) error { return fmt.Errorf("origin %s: %w", name, err) }
