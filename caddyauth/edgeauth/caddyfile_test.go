@@ -119,3 +119,15 @@ func TestUnmarshalCaddyfileErrorsCarryLine(t *testing.T) {
 		})
 	}
 }
+
+// FuzzUnmarshalCaddyfile: any input either fails with an error or yields a
+// configuration; the parser never panics.
+func FuzzUnmarshalCaddyfile(f *testing.F) {
+	f.Add("edgeauth {\n key 0123\n algorithm sha1\n query RequestToken\n cookie c\n header X-Edge-Token\n}")
+	f.Add("edgeauth {\n key {env.K}\n session_cookie s {\n lifetime 4h\n acl /hls/*\n same_site none\n domain d\n }\n entry *.m3u8\n optional\n}")
+	f.Add("edgeauth {\n url_mode escape_early\n clock_skew 5s\n keep_token\n salt x\n}")
+	f.Fuzz(func(t *testing.T, src string) {
+		var h Handler
+		_ = h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(src))
+	})
+}
