@@ -6,10 +6,10 @@
 package hlsproxy
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -182,13 +182,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 		}
 		return caddyhttp.Error(http.StatusBadRequest, err)
 	}
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	r = r.WithContext(ctx)
 	if target.IsKey {
 		return h.serveKey(w, r, target.Key)
 	}
-	if sealed := r.URL.Query().Get(delivery.CtxParam); sealed != "" && h.mode != delivery.Passthrough {
+	if sealed := queryValue(r.URL.RawQuery, delivery.CtxParam); sealed != "" && h.mode != delivery.Passthrough {
 		job, err := delivery.OpenJob(h.secret, h.mode, sealed, target.Key)
 		if err != nil {
 			h.metrics.denied("bad_context")
@@ -201,6 +198,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 		return h.servePlaylist(w, r, target.Key)
 	}
 	return h.serveObject(w, r, target.Key)
+}
+
+// queryValue returns the first value of a query parameter without parsing
+// the whole query (the hot path of every segment request).
+func queryValue(rawQuery, name string) string {
+	if !strings.Contains(rawQuery, name) {
+		return ""
+	}
+	q, _ := url.ParseQuery(rawQuery)
+	return q.Get(name)
 }
 
 func (h *Handler) metadataHeaders() []string {

@@ -123,6 +123,9 @@ func (h *Handler) fetchObject(r *http.Request, key string) (*origin.Response, er
 
 // setDisposition answers ?download or ?download=<name> with an attachment.
 func (h *Handler) setDisposition(hdr http.Header, r *http.Request, key string) {
+	if !strings.Contains(r.URL.RawQuery, h.DownloadParam) {
+		return
+	}
 	q := r.URL.Query()
 	if !q.Has(h.DownloadParam) {
 		return
