@@ -52,10 +52,12 @@ RESULTS=$OUT/results.tsv
 echo ">> raw outputs in $OUT"
 
 PIDS=()
+# ours PID: still running and our own child (a reaped PID may have been reused by someone else).
+ours() { [[ $(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ') == "$$" ]]; }
 cleanup() {
 	local pid
 	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null || true
+		ours "$pid" && { kill "$pid" 2>/dev/null || true; }
 	done
 	for pid in "${PIDS[@]}"; do
 		wait "$pid" 2>/dev/null || true
@@ -234,8 +236,13 @@ start_proxy() {
 	wait_http "http://127.0.0.1:$P_ADMIN/config/"
 }
 stop_proxy() {
-	kill "$PROXY_PID" 2>/dev/null || true
+	local keep=() pid
+	ours "$PROXY_PID" && { kill "$PROXY_PID" 2>/dev/null || true; }
 	wait "$PROXY_PID" 2>/dev/null || true
+	for pid in "${PIDS[@]}"; do
+		[[ $pid == "$PROXY_PID" ]] || keep+=("$pid")
+	done
+	PIDS=("${keep[@]}")
 	PROXY_PID=""
 }
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }

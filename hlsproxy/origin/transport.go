@@ -52,7 +52,6 @@ func newFetcher(name string, timeout time.Duration, meta []string, s3 bool) *fet
 		ResponseHeaderTimeout: timeout,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true, // bytes pass through as stored; ranges stay valid
-		ReadBufferSize:        64 << 10,
 	}
 	f := &fetcher{name: name, transport: t, timeout: timeout, s3: s3}
 	f.client = &http.Client{

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mediagate/caddy-mediagate/bench"
+)
+
+// writeRun lays out a bench.sh output directory with the given files.
+func writeRun(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func rowByPrefix(t *testing.T, rows []bench.Row, prefix string) bench.Row {
+	t.Helper()
+	for _, r := range rows {
+		if strings.HasPrefix(r.Path, prefix) {
+			return r
+		}
+	}
+	t.Fatalf("no row starting with %q", prefix)
+	return bench.Row{}
+}
+
+func TestTargetsPassAndMissOnTheirThresholds(t *testing.T) {
+	tests := []struct {
+		name   string
+		files  map[string]string
+		prefix string
+		want   bench.Status
+	}{
+		{"token verify within 1.5x and 2 allocs passes", map[string]string{
+			"go-edgetoken.txt": "BenchmarkVerifyACLSHA256-2 10 140 ns/op 0 B/op 2 allocs/op\nBenchmarkBareHMACSHA256-2 10 100 ns/op 0 B/op 6 allocs/op\n",
+		}, "token verify", bench.Pass},
+		{"token verify with 3 allocs misses even when fast", map[string]string{
+			"go-edgetoken.txt": "BenchmarkVerifyACLSHA256-2 10 90 ns/op 0 B/op 3 allocs/op\nBenchmarkBareHMACSHA256-2 10 100 ns/op 0 B/op 6 allocs/op\n",
+		}, "token verify", bench.Miss},
+		{"req/s uses the median round and misses below 0.9x", map[string]string{
+			"results.tsv": "rps\tbaseline\t100\nrps\tours\t95\nrps\tbaseline\t100\nrps\tours\t85\nrps\tbaseline\t100\nrps\tours\t80\n",
+		}, "protected segment GET", bench.Miss},
+		{"req/s at 0.95x passes", map[string]string{
+			"results.tsv": "rps\tbaseline\t100\nrps\tours\t95\n",
+		}, "protected segment GET", bench.Pass},
+		{"wrk errors turn a fast run into a miss", map[string]string{
+			"results.tsv": "rps\tbaseline\t100\nrps\tours\t120\nwrk_errors\tours\t1\n",
+		}, "protected segment GET", bench.Miss},
+		{"1 GiB stream growing 40 MiB misses", map[string]string{
+			"results.tsv": "rss\tours.hwm_before_kb\t51200\nrss\tours.hwm_after_kb\t92160\nrss\tours.status\t200 1073741824\n",
+		}, "stream a 1 GiB object", bench.Miss},
+		{"1 GiB stream cut short misses even with little growth", map[string]string{
+			"results.tsv": "rss\tours.hwm_before_kb\t51200\nrss\tours.hwm_after_kb\t52200\nrss\tours.status\t200 1000\n",
+		}, "stream a 1 GiB object", bench.Miss},
+		{"decrypt at 0.85x openssl passes", map[string]string{
+			"go-segcrypt.txt": "BenchmarkDecrypt2MB-2 10 1 ns/op 850 MB/s\n",
+			"results.tsv":     "openssl_mbps\tdec\t1000\n",
+		}, "decrypt a 2 MB", bench.Pass},
+		{"p99 time to headers 1.5 ms above reverse_proxy misses", map[string]string{
+			"load.jsonl": `{"label":"baseline","conc":1000,"period_s":20,"requests":1000,"ttfb_p99_ms":5,"total_p99_ms":9,"rps":50}` + "\n" +
+				`{"label":"ours","conc":1000,"period_s":20,"requests":1000,"ttfb_p99_ms":6.5,"total_p99_ms":9,"rps":50}` + "\n",
+		}, "1 000 concurrent", bench.Miss},
+		{"a missing measurement is reported as not measured", map[string]string{}, "token verify", bench.Skip},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, ok := tt.files["results.tsv"]; !ok {
+				tt.files["results.tsv"] = ""
+			}
+			r, err := load(writeRun(t, tt.files))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rowByPrefix(t, rows(r), tt.prefix); got.Status != tt.want {
+				t.Errorf("status = %q, want %q (row %+v)", got.Status, tt.want, got)
+			}
+		})
+	}
+}
