@@ -194,7 +194,7 @@ const methodNotes = `
   median over rounds. The saturated row runs the same 1 000 streams back to back for 3 s (one
   round): there every request's latency is its share of the bandwidth, so it shows req/s and errors.
 - **diagnostic copy**: bench BenchmarkCopyToIdleTimeoutWriter, 64 MiB through Caddy's IdleTimeoutWriter
-  to a loopback client: the ReadFrom path hls_proxy's stream() takes vs the Write path.
+  to a loopback client: the ReadFrom path (what hls_proxy's stream() did before it wrapped the writer) vs the Write path it takes now.
 - **origin pool**: ` + "`hlsproxy/origin`" + ` BenchmarkFetch2MiB sub-benchmarks (Pool.Fetch vs plain net/http GET
   of the same loopback file server; Pool.Fetch over versitygw).
 `

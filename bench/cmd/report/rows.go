@@ -322,7 +322,7 @@ func copyRows(r *run) []bench.Row {
 		return r.goMedian("copy", name, func(x bench.Result) float64 { return x.BytesPerOp })
 	}
 	return []bench.Row{{
-		Path: "diagnostic: 64 MiB body into Caddy's IdleTimeoutWriter, io.CopyBuffer(w, …) as hls_proxy does (ReadFrom path)",
+		Path: "diagnostic: 64 MiB body into Caddy's IdleTimeoutWriter, io.CopyBuffer(w, …) (the ReadFrom path, which hls_proxy's stream() now avoids)",
 		Ours: fmt.Sprintf("%.0f MB/s, %.1f MiB garbage", rf, bop("CopyToIdleTimeoutWriter/readfrom")/(1<<20)),
 		Baseline: fmt.Sprintf("Write path (as reverse_proxy): %.0f MB/s, %.2f MiB garbage", wr,
 			bop("CopyToIdleTimeoutWriter/write")/(1<<20)),
