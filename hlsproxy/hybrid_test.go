@@ -20,14 +20,7 @@ func TestTokenizedEntryTokenOpensSegmentsAndKeysThroughSessionToken(t *testing.T
 	g := testutil.StartVersityGW(t, testutil.VGWOptions{NoMeta: true, Buckets: []string{"media"}})
 	f := writeFixture(t, g)
 	t.Setenv("MG_TEST_EDGE_KEY", policyKeyHex)
-	cfg := fmt.Sprintf(`{
-	admin localhost:2993
-	http_port 9083
-	https_port 9443
-	skip_install_trust
-}
-http://localhost:9083 {
-	edgeauth {
+	cfg := siteHeader + fmt.Sprintf(`	edgeauth {
 		key {env.MG_TEST_EDGE_KEY}
 		query RequestToken
 		session_cookie {

@@ -49,14 +49,7 @@ func TestAssetPolicyFromObjectMetadata(t *testing.T) {
 	putObject(t, g, "assets/prot/index.m3u8", []byte("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nseg0.ts\n#EXT-X-ENDLIST\n"), map[string]string{"tokenize": "true"})
 
 	t.Setenv("MG_TEST_EDGE_KEY", policyKeyHex)
-	cfg := fmt.Sprintf(`{
-	admin localhost:2993
-	http_port 9083
-	https_port 9443
-	skip_install_trust
-}
-http://localhost:9083 {
-	route /dam/* {
+	cfg := siteHeader + fmt.Sprintf(`	route /dam/* {
 		edgeauth {
 			key {env.MG_TEST_EDGE_KEY}
 			optional

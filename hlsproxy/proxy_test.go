@@ -23,6 +23,17 @@ import (
 
 const base = "http://localhost:9083"
 
+// siteHeader opens every test config: this package's own admin and listener
+// ports (other packages run caddytest with theirs), then the test site.
+const siteHeader = `{
+	admin localhost:2993
+	http_port 9083
+	https_port 9443
+	skip_install_trust
+}
+http://localhost:9083 {
+`
+
 // fixture is the content of the test bucket, kept to compare bytes.
 type fixture struct {
 	clear      map[string][]byte // plaintext of every segment
@@ -114,14 +125,7 @@ func startProxy(t *testing.T) (*caddytest.Tester, *fixture) {
 		}`, g.Endpoint, g.Access)
 	t.Setenv("MG_TEST_S3_SECRET", g.Secret)
 	t.Setenv("MG_TEST_KEY_SECRET", "test-key-secret-of-32-bytes-long")
-	cfg := fmt.Sprintf(`{
-	admin localhost:2993
-	http_port 9083
-	https_port 9443
-	skip_install_trust
-}
-http://localhost:9083 {
-	@pass path /pass/* /pkeys/*
+	cfg := siteHeader + fmt.Sprintf(`	@pass path /pass/* /pkeys/*
 	handle @pass {
 		hls_proxy {
 			%[1]s
