@@ -174,7 +174,7 @@ func (h *Handler) writeOutput(w http.ResponseWriter, r *http.Request, out output
 		}
 	}
 	var body io.ReadCloser
-	if r.Method != http.MethodHead && rng.End >= rng.Start {
+	if r.Method != http.MethodHead && (out.size < 0 || rng.End >= rng.Start) {
 		var err error
 		if body, err = open(rng); err != nil {
 			return err
