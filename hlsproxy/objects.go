@@ -35,7 +35,7 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, key string
 	if resp.Body != nil {
 		defer resp.Body.Close()
 	}
-	if resp.StatusCode == http.StatusOK && playlist.IsPlaylist("", resp.Header.Get("Content-Type")) && r.Header.Get("Range") == "" {
+	if r.Method == http.MethodGet && resp.StatusCode == http.StatusOK && playlist.IsPlaylist("", resp.Header.Get("Content-Type")) && r.Header.Get("Range") == "" {
 		// A playlist by content type: rewrite it like any other.
 		return h.servePlaylistResponse(w, r, key, resp)
 	}
