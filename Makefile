@@ -39,13 +39,7 @@ test: build deps
 ## fuzz-smoke: every fuzz target for a few seconds (longer runs: FUZZTIME=5m make fuzz-smoke)
 FUZZTIME ?= 4s
 fuzz-smoke:
-	@set -e; for pkg in $$($(GO) list ./...); do \
-	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
-	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
-	    echo ">> fuzz $$pkg $$f ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg | tail -n 2; \
-	  done; \
-	done
+	FUZZTIME=$(FUZZTIME) GO=$(GO) ./scripts/fuzz-smoke.sh
 
 ## demo: a protected sample stream from a real S3 gateway through Caddy
 demo: build deps
