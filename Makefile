@@ -47,6 +47,7 @@ demo: build deps
 
 ## bench: benchmarks with same-run baselines, summarised in BENCHMARKS.md
 bench: build deps
+	@command -v wrk >/dev/null || { echo ">> installing wrk (apt)"; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	./scripts/bench.sh
 
 clean:
