@@ -1,7 +1,6 @@
 package hlsproxy
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,13 +17,14 @@ import (
 // asset (encrypt, reencrypt) or an origin key object (passthrough). Storage
 // keys are never served in decrypt and reencrypt modes.
 func (h *Handler) serveKey(w http.ResponseWriter, r *http.Request, key string) error {
+	// Keys are always protected: the decision needs no origin metadata.
+	if _, err := h.allowAsset(r, nil, true); err != nil {
+		return err
+	}
 	if h.mode.ServesDerivedKeys() {
 		asset, ok := delivery.DerivedKeyAsset(key)
 		if !ok {
 			return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("no key at %s", key))
-		}
-		if _, err := h.allowAsset(r, nil, true); err != nil {
-			return err
 		}
 		k := delivery.DeliveryKey(h.secret, asset)
 		return h.writeKey(w, r, k[:])
@@ -32,25 +32,11 @@ func (h *Handler) serveKey(w http.ResponseWriter, r *http.Request, key string) e
 	if h.mode != delivery.Passthrough {
 		return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("mode %s serves no keys", h.mode))
 	}
-	resp, err := h.fetch(r, key, http.MethodGet, nil)
+	k, err := h.fetchKey(r, key)
 	if err != nil {
-		return h.originError(r, "key", key, err)
-	}
-	defer resp.Body.Close()
-	if _, err := h.allowAsset(r, resp.Header, true); err != nil {
 		return err
 	}
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64))
-	if err != nil {
-		return h.originError(r, "key", key, err)
-	}
-	if resp.StatusCode != http.StatusOK || len(raw) != segcrypt.BlockSize {
-		h.metrics.cryptoError("bad_key_object")
-		h.logger.Error("key object is not a 16-byte AES-128 key",
-			zap.String("object", key), zap.Int("origin_status", resp.StatusCode), zap.Int("bytes", len(raw)))
-		return caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("key object %s is not a 16-byte key", key))
-	}
-	return h.writeKey(w, r, raw)
+	return h.writeKey(w, r, k[:])
 }
 
 func (h *Handler) writeKey(w http.ResponseWriter, r *http.Request, k []byte) error {
@@ -61,7 +47,7 @@ func (h *Handler) writeKey(w http.ResponseWriter, r *http.Request, k []byte) err
 	hdr.Set("Pragma", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		_, _ = io.Copy(w, bytes.NewReader(k))
+		_, _ = w.Write(k)
 	}
 	h.metrics.request("key", "ok")
 	return nil
@@ -72,6 +58,17 @@ func (h *Handler) storageKey(r *http.Request, obj string) (segcrypt.Key, error) 
 	if k, ok := h.keys.get(obj, nowFunc()); ok {
 		return k, nil
 	}
+	k, err := h.fetchKey(r, obj)
+	if err != nil {
+		return segcrypt.Key{}, err
+	}
+	h.keys.put(obj, k, nowFunc())
+	return k, nil
+}
+
+// fetchKey reads a key object from the origin. Anything but a 200 with
+// exactly 16 bytes is a 502 with a log line naming the object.
+func (h *Handler) fetchKey(r *http.Request, obj string) (segcrypt.Key, error) {
 	resp, err := h.fetch(r, obj, http.MethodGet, nil)
 	if err != nil {
 		return segcrypt.Key{}, h.originError(r, "key", obj, err)
@@ -84,10 +81,9 @@ func (h *Handler) storageKey(r *http.Request, obj string) (segcrypt.Key, error) 
 	k, err := segcrypt.KeyFromBytes(raw)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		h.metrics.cryptoError("bad_key_object")
-		h.logger.Error("storage key object is not a 16-byte AES-128 key",
+		h.logger.Error("key object is not a 16-byte AES-128 key",
 			zap.String("object", obj), zap.Int("origin_status", resp.StatusCode), zap.Int("bytes", len(raw)))
-		return segcrypt.Key{}, caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("storage key %s: not a 16-byte key", obj))
+		return segcrypt.Key{}, caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("key object %s is not a 16-byte key", obj))
 	}
-	h.keys.put(obj, k, nowFunc())
 	return k, nil
 }
