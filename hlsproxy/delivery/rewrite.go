@@ -35,11 +35,7 @@ type Rewriter struct {
 // need a transformation carry a signed context (param CtxParam).
 func (rw *Rewriter) Rewrite(src []byte, playlistKey string, tok Token) ([]byte, *playlist.Info, error) {
 	asset := AssetOf(playlistKey)
-	dir := ""
-	if i := strings.LastIndexByte(playlistKey, '/'); i >= 0 {
-		dir = playlistKey[:i+1]
-	}
-	r := &run{rw: rw, key: playlistKey, asset: asset, dir: dir, tok: tok,
+	r := &run{rw: rw, asset: asset, tok: tok,
 		originBase: &url.URL{Scheme: "mg", Host: "origin", Path: "/" + playlistKey},
 		proxyBase:  &url.URL{Scheme: "mg", Host: "proxy", Path: rw.Layout.ProxyPath(playlistKey)}}
 	r.proxyBase.RawPath = r.proxyBase.Path
@@ -67,8 +63,7 @@ func (rw *Rewriter) Rewrite(src []byte, playlistKey string, tok Token) ([]byte, 
 // run is the state of one Rewrite call.
 type run struct {
 	rw         *Rewriter
-	key, asset string
-	dir        string // playlist directory with a trailing slash, "" at the root
+	asset      string
 	tok        Token
 	originBase *url.URL
 	proxyBase  *url.URL
@@ -103,8 +98,7 @@ func (r *run) keyTag(k *playlist.Key, tag string, line int) ([]string, bool) {
 // appendURI appends the new form of one URI occurrence to dst. Plain
 // relative URIs that need no segment context take an allocation-free path.
 func (r *run) appendURI(dst []byte, c *playlist.URIContext) []byte {
-	needsContext := r.rw.Mode != Passthrough && (c.Kind == playlist.KindSegment || c.Kind == playlist.KindMap ||
-		c.Kind == playlist.KindPart || c.Kind == playlist.KindPreloadHint)
+	needsContext := r.rw.Mode != Passthrough && segmentScoped(c.Kind)
 	if r.err == nil && !needsContext && c.Kind != playlist.KindKey && c.Kind != playlist.KindSessionKey && plainRelative(c.URI) {
 		if r.tok.Param == "" || r.tok.Value == "" {
 			return append(dst, c.URI...)
@@ -112,6 +106,12 @@ func (r *run) appendURI(dst []byte, c *playlist.URIContext) []byte {
 		return playlist.AppendQueryTo(dst, c.URI, r.tok.Param, r.tok.Value)
 	}
 	return append(dst, r.mapURI(c)...)
+}
+
+// segmentScoped kinds name media bytes (a segment, its init section, a
+// part): the ones that carry a segment context in the crypto modes.
+func segmentScoped(k playlist.URIKind) bool {
+	return k == playlist.KindSegment || k == playlist.KindMap || k == playlist.KindPart || k == playlist.KindPreloadHint
 }
 
 // mapURI maps one URI occurrence.
@@ -123,10 +123,10 @@ func (r *run) mapURI(c *playlist.URIContext) string {
 	if !ok {
 		return c.URI // another host: untouched, no token
 	}
-	switch c.Kind {
-	case playlist.KindKey, playlist.KindSessionKey:
+	switch {
+	case c.Kind == playlist.KindKey || c.Kind == playlist.KindSessionKey:
 		return r.withToken(r.rw.Layout.OriginKeyPath(key))
-	case playlist.KindSegment, playlist.KindMap, playlist.KindPart, playlist.KindPreloadHint:
+	case segmentScoped(c.Kind):
 		ctx, err := r.segmentContext(c, key)
 		if err != nil {
 			r.fail(fmt.Errorf("line %d: %w", c.Line, err))
