@@ -10,14 +10,6 @@ import (
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgeauth"
 )
 
-// Request variables set by the edgeauth handler.
-const (
-	varAuthenticated = edgeauth.VarAuthenticated
-	varToken         = edgeauth.VarToken
-	varParam         = edgeauth.VarParam
-	varSessionToken  = edgeauth.VarSessionToken
-)
-
 // AssetPolicy reads per-object protection from origin metadata.
 type AssetPolicy struct {
 	// Source of the decision; only "metadata" exists.
@@ -64,7 +56,7 @@ func (p *AssetPolicy) protected(h http.Header) bool {
 // authState reports whether edgeauth ran for this request and whether it
 // verified a token.
 func authState(r *http.Request) (ran, ok bool) {
-	ok, ran = caddyhttp.GetVar(r.Context(), varAuthenticated).(bool)
+	ok, ran = caddyhttp.GetVar(r.Context(), edgeauth.VarAuthenticated).(bool)
 	return ran, ok
 }
 
@@ -74,11 +66,11 @@ func authState(r *http.Request) (ran, ok bool) {
 // keys when configured) covers the URIs of the playlist where an entry
 // token (e.g. PHP's acl=<playlist path>*) would not.
 func requestToken(r *http.Request) (param, token string) {
-	token, _ = caddyhttp.GetVar(r.Context(), varSessionToken).(string)
+	token, _ = caddyhttp.GetVar(r.Context(), edgeauth.VarSessionToken).(string)
 	if token == "" {
-		token, _ = caddyhttp.GetVar(r.Context(), varToken).(string)
+		token, _ = caddyhttp.GetVar(r.Context(), edgeauth.VarToken).(string)
 	}
-	param, _ = caddyhttp.GetVar(r.Context(), varParam).(string)
+	param, _ = caddyhttp.GetVar(r.Context(), edgeauth.VarParam).(string)
 	if param == "" {
 		param = "__token__"
 	}
