@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -85,8 +86,11 @@ func Open(secret []byte, s string) (Context, error) {
 	if len(s) > MaxSealedLen {
 		return Context{}, fmt.Errorf("%w: %d bytes, limit %d", ErrMalformedContext, len(s), MaxSealedLen)
 	}
+	// encoding/base64 skips CR and LF even in Strict mode, so a sealed
+	// context with a line break appended would otherwise still open: one
+	// context, one spelling.
 	raw, err := b64.DecodeString(s)
-	if err != nil {
+	if err != nil || strings.ContainsAny(s, "\r\n") {
 		return Context{}, fmt.Errorf("%w: not base64url", ErrMalformedContext)
 	}
 	if len(raw) < 1+sealMACLen {

@@ -103,6 +103,19 @@ func TestOpenRejectsOversizedAndMalformedInput(t *testing.T) {
 	}
 }
 
+func TestOpenRejectsLineBreaksThatBase64WouldSkip(t *testing.T) {
+	sealed := Seal(signSecret, sampleContexts()[2])
+	if _, err := Open(signSecret, sealed); err != nil {
+		t.Fatalf("clean context refused: %v", err)
+	}
+	mid := len(sealed) / 2
+	for _, s := range []string{sealed + "\n", sealed + "\r\n", "\n" + sealed, sealed[:mid] + "\r" + sealed[mid:]} {
+		if _, err := Open(signSecret, s); !errors.Is(err, ErrMalformedContext) {
+			t.Errorf("Open(%q) error = %v, want ErrMalformedContext", s, err)
+		}
+	}
+}
+
 func TestContextExpired(t *testing.T) {
 	now := time.Unix(1000, 0)
 	for _, tt := range []struct {
