@@ -68,7 +68,7 @@ func (h *Handler) writePlaylist(w http.ResponseWriter, r *http.Request, key stri
 	}
 	var tok delivery.Token
 	if h.Tokenize && !public {
-		tok.Param, tok.Value = requestToken(r)
+		tok = requestToken(r)
 	}
 	out, info, err := h.rewriter.Rewrite(p.body, key, tok)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgeauth"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
 )
 
 // AssetPolicy reads per-object protection from origin metadata.
@@ -60,21 +61,21 @@ func authState(r *http.Request) (ran, ok bool) {
 	return ran, ok
 }
 
-// requestToken is the token tokenize appends, with its query parameter: the
-// token that authenticated the request — or, when edgeauth minted a session
-// cookie on this request, that session token, whose ACL (the asset, and its
-// keys when configured) covers the URIs of the playlist where an entry
-// token (e.g. PHP's acl=<playlist path>*) would not.
-func requestToken(r *http.Request) (param, token string) {
-	token, _ = caddyhttp.GetVar(r.Context(), edgeauth.VarSessionToken).(string)
-	if token == "" {
-		token, _ = caddyhttp.GetVar(r.Context(), edgeauth.VarToken).(string)
+// requestToken is what tokenize appends: the token that authenticated the
+// request with its query parameter and scope, and the session token that
+// edgeauth minted on this request, if any (see delivery.Token).
+func requestToken(r *http.Request) delivery.Token {
+	ctx := r.Context()
+	var t delivery.Token
+	t.Param, _ = caddyhttp.GetVar(ctx, edgeauth.VarParam).(string)
+	if t.Param == "" {
+		t.Param = "__token__"
 	}
-	param, _ = caddyhttp.GetVar(r.Context(), edgeauth.VarParam).(string)
-	if param == "" {
-		param = "__token__"
-	}
-	return param, token
+	t.Value, _ = caddyhttp.GetVar(ctx, edgeauth.VarToken).(string)
+	t.Scope, _ = caddyhttp.GetVar(ctx, edgeauth.VarTokenScope).([]string)
+	t.Session, _ = caddyhttp.GetVar(ctx, edgeauth.VarSessionToken).(string)
+	t.SessionScope, _ = caddyhttp.GetVar(ctx, edgeauth.VarSessionScope).([]string)
+	return t
 }
 
 // needsMetadata reports whether deciding on this request needs the policy

@@ -115,6 +115,7 @@ func (c *Config) accept(w http.ResponseWriter, r *http.Request, res result) {
 	caddyhttp.SetVar(ctx, VarAuthenticated, true)
 	caddyhttp.SetVar(ctx, VarToken, res.raw)
 	caddyhttp.SetVar(ctx, VarSource, res.source)
+	caddyhttp.SetVar(ctx, VarTokenScope, tokenScope(res))
 	caddyhttp.SetVar(ctx, VarParam, c.Query)
 	c.metrics.count(outcomeAllowed, "", res.source)
 	if res.source == SourceQuery && c.SessionCookie != nil {
@@ -123,6 +124,15 @@ func (c *Config) accept(w http.ResponseWriter, r *http.Request, res result) {
 		}
 	}
 	c.stripToken(r)
+}
+
+// tokenScope lists the ACL patterns a verified token covers: its ACLs, or
+// in URL mode the path it was checked against.
+func tokenScope(res result) []string {
+	if len(res.token.ACLs) > 0 {
+		return res.token.ACLs
+	}
+	return []string{res.path}
 }
 
 // reject records why no token verified: reason placeholder and vars,

@@ -86,6 +86,13 @@ func TestHandlerDecisions(t *testing.T) {
 			if s.vars[VarAuthenticated] != true || s.vars[VarToken] != tok || s.vars[VarSource] != tt.source {
 				t.Errorf("vars = %v, want token from %s", s.vars, tt.source)
 			}
+			wantScope := tt.token.ACLs
+			if len(wantScope) == 0 {
+				wantScope = []string{r.URL.Path} // URL mode: the path it signs
+			}
+			if got, _ := s.vars[VarTokenScope].([]string); strings.Join(got, "!") != strings.Join(wantScope, "!") {
+				t.Errorf("%s = %v, want %v", VarTokenScope, s.vars[VarTokenScope], wantScope)
+			}
 		})
 	}
 }

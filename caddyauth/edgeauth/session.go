@@ -87,6 +87,7 @@ func (c *Config) mintSessionCookie(w http.ResponseWriter, r *http.Request, res r
 	}
 	c.metrics.mintedCookie()
 	caddyhttp.SetVar(r.Context(), VarSessionToken, tok)
+	caddyhttp.SetVar(r.Context(), VarSessionScope, strings.Split(acl, "!"))
 	http.SetCookie(w, &http.Cookie{
 		Name:     sc.Name,
 		Value:    tok,

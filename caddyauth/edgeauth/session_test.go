@@ -42,6 +42,12 @@ func TestSessionCookieMintedFromQueryToken(t *testing.T) {
 	if s.vars[VarSessionToken] != c.Value {
 		t.Errorf("%s = %v, want the cookie's token", VarSessionToken, s.vars[VarSessionToken])
 	}
+	if got, _ := s.vars[VarSessionScope].([]string); len(got) != 1 || got[0] != "/hls/a/*" {
+		t.Errorf("%s = %v, want the cookie token's ACL", VarSessionScope, s.vars[VarSessionScope])
+	}
+	if got, _ := s.vars[VarTokenScope].([]string); len(got) != 1 || got[0] != "/hls/a/*" {
+		t.Errorf("%s = %v, want the query token's ACL", VarTokenScope, s.vars[VarTokenScope])
+	}
 	tok, err := edgetoken.Parse(c.Value)
 	if err != nil {
 		t.Fatalf("cookie token: %v", err)

@@ -14,11 +14,16 @@ const (
 	VarSource = "edgeauth.source"
 	// VarParam is the configured query parameter name (default __token__).
 	VarParam = "edgeauth.param"
+	// VarTokenScope is a []string: the ACL patterns the verified token
+	// covers (in URL mode, the normalised request path it was signed for).
+	VarTokenScope = "edgeauth.token_scope"
 	// VarSessionToken is the token just minted for the session cookie
 	// (hybrid mode, query-token requests only). Its ACL is the session
 	// ACL (by default the request directory + "/*"), so unlike a PHP
 	// "<playlist path>*" query token it covers the playlist's segments.
 	VarSessionToken = "edgeauth.session_token"
+	// VarSessionScope is a []string: the ACL patterns of that session token.
+	VarSessionScope = "edgeauth.session_scope"
 	// VarReason is the denial reason (see edgetoken.Reason*), set when no
 	// token verified.
 	VarReason = "edgeauth.reason"

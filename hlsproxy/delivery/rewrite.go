@@ -15,11 +15,6 @@ import (
 // (e.g. byte-range segments under decrypt): the handler answers 502.
 var ErrUnsupported = errors.New("unsupported by this encryption mode")
 
-// Token is the request's token, appended to rewritten URIs with tokenize.
-type Token struct {
-	Param, Value string
-}
-
 // Rewriter rewrites playlists for one hls_proxy configuration.
 type Rewriter struct {
 	Layout  Layout
@@ -100,10 +95,7 @@ func (r *run) keyTag(k *playlist.Key, tag string, line int) ([]string, bool) {
 func (r *run) appendURI(dst []byte, c *playlist.URIContext) []byte {
 	needsContext := r.rw.Mode != Passthrough && segmentScoped(c.Kind)
 	if r.err == nil && !needsContext && c.Kind != playlist.KindKey && c.Kind != playlist.KindSessionKey && plainRelative(c.URI) {
-		if r.tok.Param == "" || r.tok.Value == "" {
-			return append(dst, c.URI...)
-		}
-		return playlist.AppendQueryTo(dst, c.URI, r.tok.Param, r.tok.Value)
+		return r.appendWithToken(dst, c.URI)
 	}
 	return append(dst, r.mapURI(c)...)
 }
@@ -250,11 +242,4 @@ func (r *run) segmentContext(c *playlist.URIContext, object string) (*segcrypt.C
 		ctx.Mode = string(Encrypt) // clear at rest: only the delivery encryption
 	}
 	return ctx, nil
-}
-
-func (r *run) withToken(uri string) string {
-	if r.tok.Param == "" || r.tok.Value == "" {
-		return uri
-	}
-	return playlist.AppendQuery(uri, r.tok.Param, r.tok.Value)
 }
