@@ -172,6 +172,17 @@ func TestIntegrationAuthenticationProvider(t *testing.T) {
 				{"handler": "authentication", "providers": {"edgeauth": {"keys": ["`+keyA+`"]}}},
 				{"handler": "static_response", "body": "hello {http.auth.user.id} {http.auth.user.data}"}
 			]}]
+		}, "srv1": {
+			"listen": [":9082"],
+			"automatic_https": {"disable": true},
+			"routes": [{"handle": [
+				{"handler": "authentication", "providers": {"edgeauth": {"keys": ["`+keyA+`"]}}},
+				{"handler": "static_response", "body": "ok"}
+			]}],
+			"errors": {"routes": [{
+				"match": [{"expression": "{http.error.status_code} == 401"}],
+				"handle": [{"handler": "static_response", "status_code": 403, "body": "denied: {http.auth.edgeauth.reason}"}]
+			}]}
 		}}}}
 	}`, "json")
 	tok := liveToken(t, keyA, edgetoken.Options{ACLs: []string{"/*"}, ID: "u1", Data: "d1"})
@@ -180,4 +191,10 @@ func TestIntegrationAuthenticationProvider(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("no token through the provider: %d, want 401", resp.StatusCode)
 	}
+	// The errors route of authentication-provider.json turns Caddy's 401
+	// into the contract's 403, with the denial reason.
+	expect(t, noJar(), "http://localhost:9082/x", 403, "denied: "+edgetoken.ReasonMissing)
+	expired := liveToken(t, keyA, edgetoken.Options{ACLs: []string{"/*"}, Start: time.Now().Unix() - 600, Expires: time.Now().Unix() - 300})
+	expect(t, noJar(), "http://localhost:9082/x?__token__="+expired, 403, "denied: "+edgetoken.ReasonExpired)
+	expect(t, noJar(), "http://localhost:9082/x?__token__="+tok, 200, "ok")
 }
