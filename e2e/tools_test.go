@@ -73,7 +73,8 @@ func requireChromium(t testing.TB) string {
 	return p
 }
 
-// requireNodeModules checks that `npm ci` ran in e2e/ (puppeteer-core and hls.js).
+// requireNodeModules checks that `npm ci` ran in e2e/ (puppeteer-core, hls.js and
+// akamai-edgeauth).
 func requireNodeModules(t testing.TB) {
 	t.Helper()
 	requireTool(t, "node")
@@ -81,6 +82,7 @@ func requireNodeModules(t testing.TB) {
 	for _, f := range []string{
 		"e2e/node_modules/puppeteer-core/package.json",
 		"e2e/node_modules/hls.js/dist/hls.min.js",
+		"e2e/node_modules/akamai-edgeauth/package.json",
 	} {
 		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
 			testutil.Unavailable(t, "%s missing: run `npm ci` in e2e/", f)
