@@ -1,6 +1,7 @@
 package secureroutes
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
+	"github.com/quic-go/quic-go/http3"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -284,5 +286,43 @@ func TestIntegrationErrorRoutesSeeReasonAndKeepCORS(t *testing.T) {
 		if got.header.Get("Access-Control-Allow-Origin") != player {
 			t.Errorf("%s: error route dropped CORS headers: %v", tc.url, got.header)
 		}
+	}
+}
+
+// h3Get fetches url over HTTP/3 (QUIC) only, trusting Caddy's local CA
+// blindly as the other clients here do.
+func h3Get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	tr := &http3.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, NextProtos: []string{http3.NextProtoH3}}}
+	defer tr.Close()
+	c := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	var err error
+	for range 50 { // the UDP listener may come up a moment after the TCP one
+		var resp *http.Response
+		if resp, err = c.Get(url); err == nil {
+			defer resp.Body.Close()
+			if resp.Proto != "HTTP/3.0" {
+				t.Fatalf("GET %s answered over %s, want HTTP/3.0", url, resp.Proto)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("GET %s over HTTP/3: %v", url, err)
+	return 0, ""
+}
+
+// The port list applies to HTTP/3 as well: a QUIC request on a listed UDP
+// port is served, on an unlisted one it gets the same bodiless 404.
+func TestIntegrationHTTP3ObeysThePortList(t *testing.T) {
+	const h3 = "servers {\n\t\tprotocols h1 h2 h3\n\t}"
+	startCaddy(t, h3, "allow /hls/*\n\t\tports 9442")
+	if status, body := h3Get(t, httpsBase+"/hls/a/index.m3u8"); status != 200 || body != "origin says hi" {
+		t.Errorf("HTTP/3 on listed port %d: %d %q, want 200", httpsPort, status, body)
+	}
+	startCaddy(t, h3, "allow /hls/*\n\t\tports 443")
+	if status, body := h3Get(t, httpsBase+"/hls/a/index.m3u8"); status != 404 || body != "" {
+		t.Errorf("HTTP/3 on unlisted port %d: %d %q, want 404 without body", httpsPort, status, body)
 	}
 }
