@@ -3,11 +3,10 @@ package edgeauth
 import (
 	"net/http"
 	"path"
-
-	"github.com/caddyserver/caddy/v2"
 	"strings"
 	"time"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
@@ -49,14 +48,7 @@ func (c *Config) mayMint(res result, acl string) bool {
 		return true
 	}
 	for part := range strings.SplitSeq(acl, "!") {
-		covered := false
-		for _, tokACL := range res.token.ACLs {
-			if edgetoken.MatchACL(tokACL, part) {
-				covered = true
-				break
-			}
-		}
-		if !covered {
+		if !edgetoken.MatchAnyACL(res.token.ACLs, part) {
 			return false
 		}
 	}

@@ -30,6 +30,17 @@ func MatchACL(acl, escapedPath string) bool {
 	return false
 }
 
+// MatchAnyACL reports whether one of the acl entries (a token's ACLs, or
+// any list of patterns) covers escapedPath, as MatchACL.
+func MatchAnyACL(acls []string, escapedPath string) bool {
+	for _, a := range acls {
+		if MatchACL(a, escapedPath) {
+			return true
+		}
+	}
+	return false
+}
+
 // isFastACL reports whether acl is a single pattern already in canonical
 // form (no escapes, no "!").
 func isFastACL(acl string) bool {

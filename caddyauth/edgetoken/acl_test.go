@@ -50,6 +50,23 @@ func TestMatchACL(t *testing.T) {
 	}
 }
 
+func TestMatchAnyACLNeedsOneCoveringEntry(t *testing.T) {
+	acls := []string{"/hls/b/index.m3u8", "%2Fkeys%2Fa%2F%2A", "/hls/a/*"}
+	for path, want := range map[string]bool{
+		"/hls/a/x.ts":       true,
+		"/keys/a/k.key":     true,
+		"/hls/b/index.m3u8": true,
+		"/hls/b/x.ts":       false,
+	} {
+		if got := MatchAnyACL(acls, path); got != want {
+			t.Errorf("MatchAnyACL(%q, %q) = %v, want %v", acls, path, got, want)
+		}
+	}
+	if MatchAnyACL(nil, "/hls/a/x.ts") {
+		t.Error("an empty list covers nothing")
+	}
+}
+
 func TestWildMatchAgainstRecursiveReference(t *testing.T) {
 	var ref func(p, s string) bool
 	ref = func(p, s string) bool {

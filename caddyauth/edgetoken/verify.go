@@ -246,10 +246,8 @@ func (v *Verifier) checkACL(t *Token, path string) (Failure, bool) {
 		}
 		return Failure{ReasonACLMismatch, "token has no acl and url_mode is off"}, false
 	}
-	for _, a := range t.ACLs {
-		if MatchACL(a, path) {
-			return Failure{}, true
-		}
+	if MatchAnyACL(t.ACLs, path) {
+		return Failure{}, true
 	}
 	return Failure{ReasonACLMismatch, "acl " + t.ACL + " does not cover " + path}, false
 }

@@ -35,21 +35,10 @@ func (t Token) valueFor(base *url.URL, uri string) string {
 		return t.Value
 	}
 	p, err := edgetoken.NormalizePath(base.ResolveReference(ref).EscapedPath())
-	if err != nil || covers(t.Scope, p) || !covers(t.SessionScope, p) {
+	if err != nil || edgetoken.MatchAnyACL(t.Scope, p) || !edgetoken.MatchAnyACL(t.SessionScope, p) {
 		return t.Value
 	}
 	return t.Session
-}
-
-// covers reports whether one of the ACL patterns matches the normalised
-// escaped path p.
-func covers(scope []string, p string) bool {
-	for _, acl := range scope {
-		if edgetoken.MatchACL(acl, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // withToken appends the token for uri, or returns uri unchanged without one.
