@@ -29,7 +29,7 @@ func TestDemoSmokeServesTheTokenizedPlaylistRefusesTheBareOneAndCleansUp(t *test
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(root, "scripts", "demo.sh"))
-	ports := freePorts(t, 4)
+	ports := testutil.FreePorts(t, 4)
 	cmd.Env = append(os.Environ(),
 		"DEMO_SMOKE=1",
 		"TMPDIR="+tmp,

@@ -52,7 +52,7 @@ func TestRefusedRequestsAre403WithTheReasonExposedToThePlayerOrigin(t *testing.T
 		{"expired token", withToken(master, mintExpiredToken(t, st.Key, "/hls/clear/*")), "expired"},
 		{"tampered token", withToken(master, tamper(good)), "bad_hmac"},
 		{"token for another asset", withToken(master, mintToken(t, st.Key, 5*time.Minute, "/hls/fmp4/*")), "acl_mismatch"},
-		{"token signed with another key", withToken(master, mintToken(t, randomHex(t, 32), 5*time.Minute, "/hls/clear/*")), "bad_hmac"},
+		{"token signed with another key", withToken(master, mintToken(t, testutil.RandomHex(t, 32), 5*time.Minute, "/hls/clear/*")), "bad_hmac"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, body := get(t, c, tc.url, map[string]string{"Origin": st.PageBase})

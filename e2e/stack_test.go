@@ -124,7 +124,7 @@ func startStack(t *testing.T) *stack {
 	caddyBin := requireCaddy(t)
 	root := testutil.RepoRoot(t)
 
-	access, secret := "e2e"+randomHex(t, 6), randomHex(t, 20)
+	access, secret := "e2e"+testutil.RandomHex(t, 6), testutil.RandomHex(t, 20)
 	vgw := testutil.StartVersityGW(t, testutil.VGWOptions{Access: access, Secret: secret, NoMeta: true, Buckets: []string{"media"}})
 	if err := os.CopyFS(filepath.Join(vgw.Dir, "media"), os.DirFS(filepath.Join(root, "testdata", "sample"))); err != nil {
 		t.Fatalf("copying the sample into the bucket: %v", err)
@@ -137,7 +137,7 @@ func startStack(t *testing.T) *stack {
 		{Name: siteReencrypt, Encryption: "reencrypt", Tokenize: true},
 		{Name: siteCookie, Encryption: "passthrough", Cookie: true},
 	}
-	ports := freePorts(t, 4+len(sites))
+	ports := testutil.FreePorts(t, 4+len(sites))
 	data := caddyfileData{
 		Admin: ports[0], HTTP: ports[1], HTTPS: ports[2], Page: ports[3],
 		S3Endpoint: vgw.Endpoint,
@@ -159,7 +159,7 @@ func startStack(t *testing.T) *stack {
 	}
 
 	st := &stack{
-		Key:      randomHex(t, 32),
+		Key:      testutil.RandomHex(t, 32),
 		Media:    map[string]string{},
 		PageBase: "https://localhost:" + strconv.Itoa(data.Page),
 		out:      &testutil.Buffer{},
@@ -174,7 +174,7 @@ func startStack(t *testing.T) *stack {
 		"XDG_DATA_HOME="+filepath.Join(dir, "data"),
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
 		"E2E_EDGEAUTH_KEY="+st.Key,
-		"E2E_HLS_KEY_SECRET="+randomHex(t, 32),
+		"E2E_HLS_KEY_SECRET="+testutil.RandomHex(t, 32),
 		"E2E_S3_ACCESS_KEY="+access,
 		"E2E_S3_SECRET_KEY="+secret,
 	)

@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"io/fs"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,38 +85,6 @@ func requireNodeModules(t testing.TB) {
 			testutil.Unavailable(t, "%s missing: run `npm ci` in e2e/", f)
 		}
 	}
-}
-
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	return freePorts(t, 1)[0]
-}
-
-// freePorts returns n distinct TCP ports that were free a moment ago (all are held open
-// until every one is chosen, so none repeats).
-func freePorts(t testing.TB, n int) []int {
-	t.Helper()
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("finding a free port: %v", err)
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
-}
-
-// randomHex returns n random bytes, hex encoded.
-func randomHex(t testing.TB, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
 }
 
 // mintToken makes an ACL token with the edgetoken package, valid from now for window.

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 // fault is what the fault-injecting origin does to a request.
@@ -216,7 +218,7 @@ func startFaultStack(t *testing.T) *faultStack {
 	}))
 	t.Cleanup(replica.Close)
 
-	admin, port := freePort(t), freePort(t)
+	admin, port := testutil.FreePort(t), testutil.FreePort(t)
 	cf := fmt.Sprintf(`{
 	admin 127.0.0.1:%d
 	auto_https off

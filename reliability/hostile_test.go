@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 // hostileCase is one raw request through the whole stack and what it may get back.
@@ -76,7 +77,7 @@ func TestHostileInputNeverLeaksOrFails(t *testing.T) {
 	expired := tokenOpts(t, s.Key, edgetoken.Options{ACLs: []string{"/hls/a/*"}, Start: now - 600, Expires: now - 300})
 	ipBound := tokenOpts(t, s.Key, edgetoken.Options{ACLs: []string{"/hls/a/*"}, Window: time.Hour, IP: "203.0.113.7"})
 	ipLocal := tokenOpts(t, s.Key, edgetoken.Options{ACLs: []string{"/hls/a/*"}, Window: time.Hour, IP: "127.0.0.1"})
-	otherKey := token(t, randomHex(t, 32), "/*")
+	otherKey := token(t, testutil.RandomHex(t, 32), "/*")
 	exp := strconv.FormatInt(now+600, 10)
 	dupExp := sign(t, s.Key, "exp=1~exp="+exp+"~acl=/hls/b/*")
 	dupACL := sign(t, s.Key, "exp="+exp+"~acl=/hls/a/*~acl=/hls/b/*")

@@ -58,11 +58,11 @@ https://localhost:%d {
 // stays bounded. Figures are logged.
 func TestLoadWithReloadsDropsNothingAndLeaksNothing(t *testing.T) {
 	requireCaddy(t)
-	key, secret := randomHex(t, 32), randomHex(t, 20)
+	key, secret := testutil.RandomHex(t, 32), testutil.RandomHex(t, 20)
 	vgw := testutil.StartVersityGW(t, testutil.VGWOptions{Secret: secret, NoMeta: true, Buckets: []string{"media"}})
 	a := newAsset(t, "a", false)
 	writeAsset(t, vgw, "media", a)
-	admin, port := freePort(t), freePort(t)
+	admin, port := testutil.FreePort(t), testutil.FreePort(t)
 	gen := 0
 	cf := func() string { return loadCaddyfile(admin, port, vgw.Endpoint, vgw.Access, secret, gen) }
 	proc := startCaddy(t, cf(), admin, []string{"REL_EDGEAUTH_KEY=" + key, "REL_S3_SECRET=" + secret}, port)

@@ -277,8 +277,8 @@ func startMediaStack(t *testing.T) *mediaStack {
 	t.Helper()
 	requireCaddy(t)
 	s := &mediaStack{
-		Key: randomHex(t, 32), KeySecret: randomHex(t, 24),
-		S3Access: "rel" + randomHex(t, 6), S3Secret: randomHex(t, 20), S3Wrong: randomHex(t, 20),
+		Key: testutil.RandomHex(t, 32), KeySecret: testutil.RandomHex(t, 24),
+		S3Access: "rel" + testutil.RandomHex(t, 6), S3Secret: testutil.RandomHex(t, 20), S3Wrong: testutil.RandomHex(t, 20),
 		Assets: map[string]*asset{},
 	}
 	s.VGW = testutil.StartVersityGW(t, testutil.VGWOptions{Access: s.S3Access, Secret: s.S3Secret, NoMeta: true, Buckets: []string{"media"}})
@@ -295,10 +295,10 @@ func startMediaStack(t *testing.T) *mediaStack {
 	if err := os.WriteFile(keySecretFile, []byte(s.KeySecret), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s.Admin, s.P, s.H, s.D, s.X, s.O, s.F = freePort(t), freePort(t), freePort(t), freePort(t), freePort(t), freePort(t), freePort(t)
+	s.Admin, s.P, s.H, s.D, s.X, s.O, s.F = testutil.FreePort(t), testutil.FreePort(t), testutil.FreePort(t), testutil.FreePort(t), testutil.FreePort(t), testutil.FreePort(t), testutil.FreePort(t)
 	var cf bytes.Buffer
 	if err := mediaCaddyfile.Execute(&cf, map[string]any{
-		"Admin": s.Admin, "P": s.P, "H": s.H, "D": s.D, "X": s.X, "O": s.O, "F": s.F, "Dead": freePort(t),
+		"Admin": s.Admin, "P": s.P, "H": s.H, "D": s.D, "X": s.X, "O": s.O, "F": s.F, "Dead": testutil.FreePort(t),
 		"S3": s.VGW.Endpoint, "S3SecretFile": secretFile, "KeySecretFile": keySecretFile,
 	}); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -87,7 +88,7 @@ func StartVersityGW(t testing.TB, opts VGWOptions) *VGW {
 			t.Fatal(err)
 		}
 	}
-	g.Addr = freeAddr(t)
+	g.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(t)))
 	g.Endpoint = "http://" + g.Addr
 	args := []string{"--quiet", "--access", g.Access, "--secret", g.Secret, "--port", g.Addr, "--region", g.Region, "posix"}
 	if opts.NoMeta {
@@ -147,18 +148,4 @@ func (g *VGW) WriteFile(t testing.TB, bucket, key string, data []byte) {
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// freeAddr returns a 127.0.0.1 address with a port that was free a moment ago.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("finding a free port: %v", err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
 }
