@@ -26,23 +26,6 @@ import (
 	"github.com/mediagate/caddy-mediagate/bench"
 )
 
-type result struct {
-	Label      string  `json:"label"`
-	Conc       int     `json:"conc"`
-	Seconds    float64 `json:"seconds"`
-	PeriodS    float64 `json:"period_s"`
-	Requests   int     `json:"requests"`
-	Errors     int     `json:"errors"`
-	Bytes      int64   `json:"bytes"`
-	RPS        float64 `json:"rps"`
-	MBps       float64 `json:"mbps"`
-	TTFBP50ms  float64 `json:"ttfb_p50_ms"`
-	TTFBP99ms  float64 `json:"ttfb_p99_ms"`
-	TotalP50ms float64 `json:"total_p50_ms"`
-	TotalP99ms float64 `json:"total_p99_ms"`
-	FirstErr   string  `json:"first_error,omitempty"`
-}
-
 type sample struct{ ttfb, total time.Duration }
 
 func main() {
@@ -68,7 +51,7 @@ func main() {
 	}
 }
 
-func run(url string, conc int, dur, period, warmup, timeout time.Duration, maxReq int, expect int64) result {
+func run(url string, conc int, dur, period, warmup, timeout time.Duration, maxReq int, expect int64) bench.LoadResult {
 	tr := &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 		MaxIdleConns:        conc,
@@ -127,7 +110,7 @@ func run(url string, conc int, dur, period, warmup, timeout time.Duration, maxRe
 	elapsed := time.Since(start)
 
 	var ttfb, total []time.Duration
-	res := result{Conc: conc, Seconds: elapsed.Seconds(), PeriodS: period.Seconds()}
+	res := bench.LoadResult{Conc: conc, Seconds: elapsed.Seconds(), PeriodS: period.Seconds()}
 	for i := range conc {
 		for _, s := range per[i] {
 			ttfb = append(ttfb, s.ttfb)

@@ -25,22 +25,7 @@ type run struct {
 	values  map[string]map[string][]float64 // kind -> label -> values in run order
 	strs    map[string]map[string]string    // kind -> label -> last raw value
 	gobench map[string][]bench.Result       // file stem (edgetoken, segcrypt, ...) -> results
-	load    []loadResult
-}
-
-type loadResult struct {
-	Label      string  `json:"label"`
-	Conc       int     `json:"conc"`
-	PeriodS    float64 `json:"period_s"`
-	Requests   int     `json:"requests"`
-	Errors     int     `json:"errors"`
-	RPS        float64 `json:"rps"`
-	MBps       float64 `json:"mbps"`
-	TTFBP50ms  float64 `json:"ttfb_p50_ms"`
-	TTFBP99ms  float64 `json:"ttfb_p99_ms"`
-	TotalP50ms float64 `json:"total_p50_ms"`
-	TotalP99ms float64 `json:"total_p99_ms"`
-	FirstErr   string  `json:"first_error"`
+	load    []bench.LoadResult
 }
 
 func main() {
@@ -93,7 +78,7 @@ func load(dir string) (*run, error) {
 			if len(bytes.TrimSpace(line)) == 0 {
 				continue
 			}
-			var lr loadResult
+			var lr bench.LoadResult
 			if err := json.Unmarshal(line, &lr); err != nil {
 				return nil, fmt.Errorf("load.jsonl line %d: %w", i+1, err)
 			}
