@@ -136,11 +136,12 @@ func (c *Config) accept(r *http.Request, res result) *authz.Auth {
 	caddyhttp.SetVar(ctx, VarAuthenticated, true)
 	caddyhttp.SetVar(ctx, VarSource, res.source)
 	a := &authz.Auth{
-		Authenticated: true,
-		Source:        sourceOf(res.source),
-		Session:       res.session,
-		Scope:         tokenScope(res),
-		QueryEntry:    c.SessionCookie != nil && len(c.Entry) == 0,
+		Authenticated:  true,
+		Source:         sourceOf(res.source),
+		Session:        res.session,
+		Scope:          tokenScope(res),
+		QueryEntry:     c.SessionCookie != nil && len(c.Entry) == 0,
+		QueryPlaylists: c.entryPlaylists,
 	}
 	if a.Source == authz.Query && !res.session {
 		a.Param, a.Token = c.Query, res.raw

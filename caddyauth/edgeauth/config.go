@@ -68,6 +68,9 @@ type Config struct {
 	metrics  *metrics
 	now      func() time.Time
 	sameSite http.SameSite
+	// entryPlaylists: an entry glob names playlists by extension, so every
+	// object the serving handler finds to be a playlist is an entry too.
+	entryPlaylists bool
 }
 
 // SessionCookie configures the hybrid session cookie.
@@ -148,6 +151,11 @@ func (c *Config) provision(logger *zap.Logger) error {
 	for _, p := range c.Entry {
 		if _, err := path.Match(p, ""); err != nil {
 			return fmt.Errorf("edgeauth entry %q: %w", p, err)
+		}
+		for _, name := range []string{"index.m3u8", "master.m3u8", "index.m3u"} {
+			if ok, _ := path.Match(strings.ToLower(p), name); ok && !strings.Contains(p, "/") {
+				c.entryPlaylists = true
+			}
 		}
 	}
 	if err := c.SessionCookie.provision(c.Cookie); err != nil {

@@ -26,11 +26,12 @@ func (c *Config) mayStartView(res result) bool {
 }
 
 // startsView reports whether a 2xx answer to this request is a view's
-// entry: with `entry`, a path that matches it; without, a playlist as the
-// serving handler reported it (by extension when no handler reported).
+// entry: with `entry`, a path that matches it (or any playlist the serving
+// handler reported, when a glob names playlists by extension); without, a
+// playlist as the serving handler reported it (by extension when none did).
 func (c *Config) startsView(res result, a *authz.Auth) bool {
 	if len(c.Entry) > 0 {
-		return c.isEntry(res.path)
+		return c.isEntry(res.path) || c.entryPlaylists && a.Kind().IsPlaylist()
 	}
 	if k := a.Kind(); k != authz.KindUnknown {
 		return k.IsPlaylist()

@@ -338,6 +338,8 @@ func TestOnlyTheStreamEntryMintsASessionCookie(t *testing.T) {
 		{"single-segment token on that segment", nil, "/hls/a/seg0.ts", "/hls/a/seg0.ts", authz.KindSegment, false},
 		{"entry path with entry configured", []string{"*.m3u8"}, "/hls/a/index.m3u8*", "/hls/a/index.m3u8", authz.KindMedia, true},
 		{"directory token off the entry paths", []string{"*.m3u8"}, "/hls/a/*", "/hls/a/seg0.ts", authz.KindSegment, false},
+		{"playlist by content type under entry *.m3u8", []string{"*.m3u8"}, "/hls/a/*", "/hls/a/master", authz.KindMultivariant, true},
+		{"upper-case playlist under entry *.m3u8", []string{"*.m3u8"}, "/hls/a/*", "/hls/a/MASTER.M3U8", authz.KindMultivariant, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -13,6 +13,13 @@ const CtxParam = "mgctx"
 // a context is valid only on that object's path.
 const ctxObject = "o"
 
+// ctxSite names, in a context's Extra, the site that minted it: the mode and
+// strip prefix of the rewriting configuration (Rewriter.Site). A context is
+// valid only on a configuration with the same site, so a context minted by
+// another site sharing key_secret (an encrypt site, for a reencrypt one)
+// cannot be replayed to get a transformation the playlist never asked for.
+const ctxSite = "s"
+
 // SegmentJob is what a segment request asks the proxy to do, from its
 // verified context.
 type SegmentJob struct {
@@ -36,13 +43,16 @@ func (j SegmentJob) Encrypts() bool { return j.Mode == Encrypt || j.Mode == Reen
 // another object (another segment, another asset), a mode other than the
 // configured one (a context minted under another configuration), or
 // inconsistent fields.
-func OpenJob(secret []byte, configured Mode, sealed, object string) (SegmentJob, error) {
+func OpenJob(secret []byte, configured Mode, site, sealed, object string) (SegmentJob, error) {
 	c, err := segcrypt.Open(secret, sealed)
 	if err != nil {
 		return SegmentJob{}, err
 	}
 	if c.Extra[ctxObject] != object {
 		return SegmentJob{}, fmt.Errorf("segment context minted for another object")
+	}
+	if s, ok := c.Extra[ctxSite]; ok && s != site {
+		return SegmentJob{}, fmt.Errorf("segment context minted by another site (%q)", s)
 	}
 	j := SegmentJob{Mode: Mode(c.Mode), StorageKey: c.KeyRef, Asset: c.Asset}
 	switch {
@@ -73,3 +83,6 @@ func DeliveryKey(secret []byte, asset string) segcrypt.Key { return segcrypt.Der
 
 // DeliveryIV is the explicit IV of the asset's inserted EXT-X-KEY.
 func DeliveryIV(secret []byte, asset string) segcrypt.IV { return segcrypt.DeriveIV(secret, asset) }
+
+// Site names the configuration a Rewriter mints contexts for (see ctxSite).
+func (rw *Rewriter) Site() string { return string(rw.Mode) + " " + rw.Layout.StripPrefix }

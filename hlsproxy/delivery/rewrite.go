@@ -210,7 +210,7 @@ func (r *run) segmentContext(c *playlist.URIContext, object string) (*segcrypt.C
 	}
 	k := c.Key
 	atRest := k != nil && k.Method != "NONE"
-	ctx := &segcrypt.Context{Mode: string(mode), Asset: r.asset, Extra: map[string]string{ctxObject: object}}
+	ctx := &segcrypt.Context{Mode: string(mode), Asset: r.asset, Extra: map[string]string{ctxObject: object, ctxSite: r.rw.Site()}}
 	if mode == Decrypt {
 		ctx.Asset = ""
 	}

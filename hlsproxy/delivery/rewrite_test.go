@@ -152,29 +152,29 @@ func TestCryptoModesRefuseByteRangeSegments(t *testing.T) {
 
 func TestOpenJobRejectsTamperingAndForeignModes(t *testing.T) {
 	sealed := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt", KeyRef: "a/key.bin", Seq: 3, Extra: map[string]string{"o": "a/s.ts"}})
-	if _, err := OpenJob(secret, Decrypt, sealed, "a/s.ts"); err != nil {
+	if _, err := OpenJob(secret, Decrypt, "", sealed, "a/s.ts"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenJob(secret, Encrypt, sealed, "a/s.ts"); err == nil {
+	if _, err := OpenJob(secret, Encrypt, "", sealed, "a/s.ts"); err == nil {
 		t.Error("decrypt context accepted under encrypt")
 	}
-	if _, err := OpenJob([]byte("another secret of enough length"), Decrypt, sealed, "a/s.ts"); err == nil {
+	if _, err := OpenJob([]byte("another secret of enough length"), Decrypt, "", sealed, "a/s.ts"); err == nil {
 		t.Error("context accepted with another secret")
 	}
 	bad := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt", KeyRef: "../etc/passwd", Extra: map[string]string{"o": "a/s.ts"}})
-	if _, err := OpenJob(secret, Decrypt, bad, "a/s.ts"); err == nil {
+	if _, err := OpenJob(secret, Decrypt, "", bad, "a/s.ts"); err == nil {
 		t.Error("traversal key reference accepted")
 	}
 	// A decrypt context without a storage key names a segment stored in
 	// clear: a job that neither decrypts nor encrypts, for that object only.
 	noKey := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt", Extra: map[string]string{"o": "a/s.ts"}})
-	if j, err := OpenJob(secret, Decrypt, noKey, "a/s.ts"); err != nil || j.Decrypts() || j.Encrypts() {
+	if j, err := OpenJob(secret, Decrypt, "", noKey, "a/s.ts"); err != nil || j.Decrypts() || j.Encrypts() {
 		t.Errorf("clear decrypt context: job %+v, %v", j, err)
 	}
-	if _, err := OpenJob(secret, Decrypt, noKey, "a/t.ts"); err == nil {
+	if _, err := OpenJob(secret, Decrypt, "", noKey, "a/t.ts"); err == nil {
 		t.Error("clear decrypt context accepted on another object")
 	}
-	if _, err := OpenJob(secret, Reencrypt, noKey, "a/s.ts"); err == nil {
+	if _, err := OpenJob(secret, Reencrypt, "", noKey, "a/s.ts"); err == nil {
 		t.Error("clear decrypt context accepted under reencrypt")
 	}
 }
@@ -193,7 +193,7 @@ func segmentJobs(t *testing.T, out []byte, mode Mode, playlistKey string) []Segm
 			t.Fatal(err)
 		}
 		object := strings.TrimPrefix(base.ResolveReference(ref).Path, "/")
-		j, err := OpenJob(secret, mode, m[2], object)
+		j, err := OpenJob(secret, mode, newRewriter(t, mode).Site(), m[2], object)
 		if err != nil {
 			t.Fatalf("context of %s: %v", object, err)
 		}
@@ -211,13 +211,30 @@ func TestSegmentContextIsValidOnlyForItsObject(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no context:\n%s", out)
 	}
-	if _, err := OpenJob(secret, Decrypt, m[2], "a/seg0.ts"); err != nil {
+	site := newRewriter(t, Decrypt).Site()
+	if _, err := OpenJob(secret, Decrypt, site, m[2], "a/seg0.ts"); err != nil {
 		t.Fatalf("own object refused: %v", err)
 	}
 	for _, other := range []string{"a/seg1.ts", "b/seg0.ts", "a/index.m3u8"} {
-		if _, err := OpenJob(secret, Decrypt, m[2], other); err == nil {
+		if _, err := OpenJob(secret, Decrypt, site, m[2], other); err == nil {
 			t.Errorf("context of a/seg0.ts accepted for %s", other)
 		}
+	}
+	// Another site sharing the secret (another strip prefix, or a mode the
+	// context would also be accepted under) cannot replay it.
+	for _, s := range []string{"decrypt /other", "reencrypt " + newRewriter(t, Decrypt).Layout.StripPrefix} {
+		if _, err := OpenJob(secret, Decrypt, s, m[2], "a/seg0.ts"); err == nil {
+			t.Errorf("context of site %q accepted by site %q", site, s)
+		}
+	}
+	enc, _, err := newRewriter(t, Encrypt).Rewrite([]byte(clearMediaForReplay), "a/index.m3u8", Token{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if em := ctxRE.FindStringSubmatch(string(enc)); em == nil {
+		t.Fatal("no encrypt context")
+	} else if _, err := OpenJob(secret, Reencrypt, newRewriter(t, Reencrypt).Site(), em[2], "a/seg0.ts"); err == nil {
+		t.Error("an encrypt site's context was accepted by a reencrypt site")
 	}
 }
 
@@ -250,3 +267,5 @@ func TestLayoutClassifiesRequestPaths(t *testing.T) {
 		t.Errorf("DerivedKeyPath = %q", got)
 	}
 }
+
+const clearMediaForReplay = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nseg0.ts\n#EXT-X-ENDLIST\n"

@@ -81,6 +81,10 @@ type Auth struct {
 	// multivariant playlists (session_cookie without `entry` globs): the
 	// serving handler refuses them to any other source.
 	QueryEntry bool
+	// QueryPlaylists reports that `entry` globs name playlists by their
+	// extension ("*.m3u8"): every object the serving handler finds to be a
+	// playlist (whatever its name's case, or by content type) is an entry.
+	QueryPlaylists bool
 
 	kind Kind
 	view *View
@@ -105,7 +109,10 @@ func (a *Auth) View() *View { return a.view }
 // it is a view's entry and the token did not come from the query (or is a
 // minted session token): a view starts only with a fresh query token.
 func (a *Auth) EntryRefused(k Kind) bool {
-	return a != nil && a.Authenticated && a.QueryEntry && k == KindMultivariant && (a.Source != Query || a.Session)
+	if a == nil || !a.Authenticated || a.Source == Query && !a.Session {
+		return false
+	}
+	return a.QueryEntry && k == KindMultivariant || a.QueryPlaylists && k.IsPlaylist()
 }
 
 // PropagateFor returns the query token to append to a rewritten URI whose

@@ -43,4 +43,8 @@ func TestEntryRefusedUnlessAFreshQueryToken(t *testing.T) {
 			t.Errorf("%+v: media playlist refused", c.a)
 		}
 	}
+	globs := &Auth{Authenticated: true, Source: Cookie, QueryPlaylists: true}
+	if !globs.EntryRefused(KindMedia) || !globs.EntryRefused(KindMultivariant) || globs.EntryRefused(KindSegment) {
+		t.Error("entry globs naming playlists must refuse every playlist, and only playlists, to a cookie")
+	}
 }
