@@ -37,6 +37,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    salt <value>
 //	    clock_skew <duration>       # default 10s; 0 disables
 //	    url_mode [escape_early]     # accept acl-less tokens that sign the request path
+//	    field_delimiter <char>      # as the issuer's SDK was set; default ~
+//	    acl_delimiter <char>        # as the issuer's SDK was set; default !
 //	    keep_token                  # keep the query token for the next handler
 //	    session_cookie [<name>] {   # a valid query token mints a cookie token
 //	        lifetime <duration>     # default 4h
@@ -88,6 +90,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 		case "header":
 			err = oneArg(d, &h.Header)
+		case "field_delimiter":
+			err = oneArg(d, &h.FieldDelimiter)
+		case "acl_delimiter":
+			err = oneArg(d, &h.ACLDelimiter)
 		case "salt":
 			err = oneArg(d, &h.Salt)
 		case "clock_skew":

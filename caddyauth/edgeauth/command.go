@@ -3,6 +3,7 @@ package edgeauth
 import (
 	"errors"
 	"fmt"
+	"github.com/spf13/pflag"
 	"net/netip"
 	"os"
 	"strconv"
@@ -83,6 +84,7 @@ the token expires --window seconds (default 300) after --st, or after now.`,
 	f.String("salt", "", "salt")
 	f.String("algo", "sha256", "sha256, sha1 or md5")
 	f.Bool("escape-early", false, "escape ip, id, data and url like the Python SDK's escape_early")
+	delimiterFlags(f)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		get := func(name string) string { v, _ := f.GetString(name); return v }
 		key, _ := f.GetString("key")
@@ -112,11 +114,15 @@ the token expires --window seconds (default 300) after --st, or after now.`,
 				return fmt.Errorf("--st %q: want now or unix seconds", s)
 			}
 		}
+		delims, err := delimitersOf(f)
+		if err != nil {
+			return err
+		}
 		tok, err := edgetoken.Generate(edgetoken.Options{
 			Key: keys[0], Algorithm: alg, ACLs: acls, URL: get("url"),
 			Start: st, Expires: exp, Window: time.Duration(window) * time.Second,
 			IP: get("ip"), ID: get("id"), Data: get("data"), Salt: get("salt"),
-			EscapeEarly: escape,
+			EscapeEarly: escape, Delimiters: delims,
 		})
 		if err != nil {
 			return err
@@ -146,6 +152,8 @@ func newVerifyCommand() *cobra.Command {
 	f.Bool("escape-early", false, "in URL mode also try the escaped path")
 	f.Duration("clock-skew", edgetoken.DefaultSkew, "clock skew tolerated on exp and st")
 	f.Int64("now", 0, "verify at this unix time instead of now")
+	f.Bool("session", false, "the token is a session cookie minted by edgeauth (verify with the derived session key)")
+	delimiterFlags(f)
 	_ = cmd.MarkFlagRequired("path")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		keyList, _ := f.GetStringArray("key")
@@ -165,7 +173,14 @@ func newVerifyCommand() *cobra.Command {
 		if skew == 0 {
 			skew = -1 // none
 		}
-		v := &edgetoken.Verifier{Keys: keys, Algorithm: alg, Salt: salt, Skew: skew, URLMode: urlMode, EscapeEarly: escape}
+		delims, err := delimitersOf(f)
+		if err != nil {
+			return err
+		}
+		if session, _ := f.GetBool("session"); session {
+			keys = edgetoken.SessionKeys(keys)
+		}
+		v := &edgetoken.Verifier{Keys: keys, Algorithm: alg, Salt: salt, Skew: skew, URLMode: urlMode, EscapeEarly: escape, Delimiters: delims}
 		p, _ := f.GetString("path")
 		req := edgetoken.Request{Path: p}
 		if ipStr, _ := f.GetString("ip"); ipStr != "" {
@@ -189,4 +204,17 @@ func newVerifyCommand() *cobra.Command {
 		return errInvalid
 	}
 	return cmd
+}
+
+// delimiterFlags adds --field-delimiter and --acl-delimiter.
+func delimiterFlags(f *pflag.FlagSet) {
+	f.String("field-delimiter", "~", "field delimiter, as the issuer's SDK was set")
+	f.String("acl-delimiter", "!", "ACL delimiter, as the issuer's SDK was set")
+}
+
+func delimitersOf(f *pflag.FlagSet) (edgetoken.Delimiters, error) {
+	c := Config{}
+	c.FieldDelimiter, _ = f.GetString("field-delimiter")
+	c.ACLDelimiter, _ = f.GetString("acl-delimiter")
+	return c.delimiters()
 }

@@ -45,6 +45,10 @@ type Config struct {
 	ClockSkew *caddy.Duration `json:"clock_skew,omitempty"`
 	// Accept acl-less tokens that sign the request path.
 	URLMode bool `json:"url_mode,omitempty"`
+	// FieldDelimiter and ACLDelimiter, as the issuer's SDK was set
+	// (default "~" and "!"). Minted session tokens use them too.
+	FieldDelimiter string `json:"field_delimiter,omitempty"`
+	ACLDelimiter   string `json:"acl_delimiter,omitempty"`
 	// In URL mode, also try the path escaped like escape_early
 	// generators (Python quote_plus, PHP rawurlencode).
 	EscapeEarly bool `json:"escape_early,omitempty"`
@@ -145,6 +149,10 @@ func (c *Config) provision(logger *zap.Logger) error {
 			skew = d
 		}
 	}
+	delims, err := c.delimiters()
+	if err != nil {
+		return err
+	}
 	if c.EscapeEarly && !c.URLMode {
 		return errors.New("edgeauth: escape_early only applies to url_mode")
 	}
@@ -166,10 +174,10 @@ func (c *Config) provision(logger *zap.Logger) error {
 	}
 	c.verifier = &edgetoken.Verifier{
 		Keys: keys, Algorithm: alg, Salt: salt, Skew: skew,
-		URLMode: c.URLMode, EscapeEarly: c.EscapeEarly,
+		URLMode: c.URLMode, EscapeEarly: c.EscapeEarly, Delimiters: delims,
 	}
 	if c.SessionCookie != nil {
-		c.sessions = &edgetoken.Verifier{Keys: edgetoken.SessionKeys(keys), Algorithm: alg, Salt: salt, Skew: skew}
+		c.sessions = &edgetoken.Verifier{Keys: edgetoken.SessionKeys(keys), Algorithm: alg, Salt: salt, Skew: skew, Delimiters: delims}
 	}
 	return nil
 }
@@ -235,4 +243,24 @@ func validCookieName(name string) bool {
 		}
 	}
 	return true
+}
+
+// delimiters validates the configured field and ACL delimiters.
+func (c *Config) delimiters() (edgetoken.Delimiters, error) {
+	var d edgetoken.Delimiters
+	var err error
+	if c.FieldDelimiter != "" {
+		if d.Field, err = edgetoken.ParseDelimiter(c.FieldDelimiter); err != nil {
+			return d, fmt.Errorf("edgeauth field_delimiter: %w", err)
+		}
+	}
+	if c.ACLDelimiter != "" {
+		if d.ACL, err = edgetoken.ParseDelimiter(c.ACLDelimiter); err != nil {
+			return d, fmt.Errorf("edgeauth acl_delimiter: %w", err)
+		}
+	}
+	if err := d.Validate(); err != nil {
+		return d, fmt.Errorf("edgeauth: %w", err)
+	}
+	return d, nil
 }

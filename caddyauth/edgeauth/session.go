@@ -45,38 +45,36 @@ func (c *Config) startsView(res result, a *authz.Auth) bool {
 
 // sessionACL is the ACL of the session token for this view, or an error
 // when none may be minted.
-func (c *Config) sessionACL(res result, a *authz.Auth) (string, error) {
+func (c *Config) sessionACL(res result, a *authz.Auth) ([]string, error) {
 	var configured []string
 	if c.SessionCookie.ACL != "" {
 		var err error
 		if configured, err = authz.Expand(c.SessionCookie.ACL, res.path); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
-	acls, err := authz.MintACL(res.token.ACLs, res.path, a.View(), configured)
-	if err != nil {
-		return "", err
-	}
-	return strings.Join(acls, "!"), nil
+	return authz.MintACL(res.token.ACLs, res.path, a.View(), configured)
 }
 
 // sessionCookie returns the Set-Cookie value of a new session token signed
 // with the first session key: exp = now + lifetime, the session ACL, and
 // the ip, id and data of the query token that started the view (so the
 // cookie is never bound more loosely than that token).
-func (c *Config) sessionCookie(res result, acl string) (string, error) {
+func (c *Config) sessionCookie(res result, acls []string) (string, error) {
 	sc := c.SessionCookie
 	lifetime := time.Duration(sc.Lifetime)
 	now := c.now()
 	tok, err := edgetoken.Generate(edgetoken.Options{
 		Key:       c.sessions.Keys[0],
 		Algorithm: c.sessions.Algorithm,
-		ACLs:      []string{acl},
+		ACLs:      acls,
 		Expires:   now.Add(lifetime).Unix(),
 		IP:        res.token.IP,
 		ID:        res.token.ID,
 		Data:      res.token.Data,
 		Salt:      c.sessions.Salt,
+
+		Delimiters: c.sessions.Delimiters,
 	})
 	if err != nil {
 		return "", err

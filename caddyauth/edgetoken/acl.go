@@ -1,6 +1,10 @@
 package edgetoken
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/mediagate/caddy-mediagate/internal/canon"
+)
 
 // MatchACL reports whether one acl entry of a token covers escapedPath,
 // which must be the output of NormalizePath.
@@ -11,18 +15,26 @@ import "strings"
 // re-escaped canonically before matching. In a pattern "*" matches any
 // run of characters including "/", and "?" exactly one character of the
 // escaped path. An empty pattern matches nothing.
-func MatchACL(acl, escapedPath string) bool {
+func MatchACL(acl, escapedPath string) bool { return matchACL(acl, escapedPath, DefaultACLDelimiter) }
+
+// matchACL is MatchACL with the token's ACL delimiter.
+func matchACL(acl, escapedPath string, delim byte) bool {
 	if acl == "" {
 		return false
 	}
-	if isFastACL(acl) {
+	if isFastACL(acl) && strings.IndexByte(acl, delim) < 0 {
 		return wildMatch(acl, escapedPath)
+	}
+	if canon.ContainsEscape(acl) {
+		// An escaped ACL comes from a generator that escapes "+" itself
+		// (quote_plus, URLEncoder, rawurlencode): a raw "+" there is a space.
+		acl = strings.ReplaceAll(acl, "+", " ")
 	}
 	dec, ok := unescape(acl)
 	if !ok {
 		return false
 	}
-	for part := range strings.SplitSeq(dec, "!") {
+	for part := range strings.SplitSeq(dec, string(delim)) {
 		if part != "" && wildMatch(canonACL(part), escapedPath) {
 			return true
 		}
@@ -33,8 +45,12 @@ func MatchACL(acl, escapedPath string) bool {
 // MatchAnyACL reports whether one of the acl entries (a token's ACLs, or
 // any list of patterns) covers escapedPath, as MatchACL.
 func MatchAnyACL(acls []string, escapedPath string) bool {
+	return matchAnyACL(acls, escapedPath, DefaultACLDelimiter)
+}
+
+func matchAnyACL(acls []string, escapedPath string, delim byte) bool {
 	for _, a := range acls {
-		if MatchACL(a, escapedPath) {
+		if matchACL(a, escapedPath, delim) {
 			return true
 		}
 	}

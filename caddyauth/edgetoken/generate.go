@@ -13,16 +13,18 @@ import (
 type Options struct {
 	Key       []byte    // decoded key (ParseKey); required
 	Algorithm Algorithm // "" means sha256
-	ACLs      []string  // ACL mode: joined with "!", never escaped
-	URL       string    // URL mode: signed as "~url=<URL>", not put in the token
-	Start     int64     // st, unix seconds; 0 omits st
-	Expires   int64     // exp, unix seconds; 0 means (Start or Now) + Window
-	Window    time.Duration
-	Now       time.Time // used when Expires is 0 and Start is 0; zero means time.Now()
-	IP        string
-	ID        string
-	Data      string
-	Salt      string
+	ACLs      []string  // ACL mode: joined with the ACL delimiter ("!"), never escaped
+	// Delimiters as the verifier is configured (zero: ~ and !).
+	Delimiters Delimiters
+	URL        string // URL mode: signed as "~url=<URL>", not put in the token
+	Start      int64  // st, unix seconds; 0 omits st
+	Expires    int64  // exp, unix seconds; 0 means (Start or Now) + Window
+	Window     time.Duration
+	Now        time.Time // used when Expires is 0 and Start is 0; zero means time.Now()
+	IP         string
+	ID         string
+	Data       string
+	Salt       string
 	// EscapeEarly escapes ip, id, data and url like the Python SDK
 	// (quote_plus with lowercase hex); the acl is left as is.
 	EscapeEarly bool
@@ -74,18 +76,19 @@ func Generate(o Options) (string, error) {
 		}
 		return s
 	}
-	acl := strings.Join(o.ACLs, "!")
+	fd, ad := o.Delimiters.field(), o.Delimiters.acl()
+	acl := strings.Join(o.ACLs, string(ad))
 	ip, id, data, url := esc(o.IP), esc(o.ID), esc(o.Data), esc(o.URL)
 	for _, f := range [...]struct{ name, v string }{{"ip", ip}, {"acl", acl}, {"id", id}, {"data", data}} {
-		if strings.Contains(f.v, "~") {
-			return "", errors.New(f.name + " must not contain '~', the field delimiter")
+		if strings.IndexByte(f.v, fd) >= 0 {
+			return "", errors.New(f.name + " must not contain " + strconv.Quote(string(fd)) + ", the field delimiter")
 		}
 	}
 
 	var b strings.Builder
 	field := func(name, v string) {
 		if b.Len() > 0 {
-			b.WriteByte('~')
+			b.WriteByte(fd)
 		}
 		b.WriteString(name)
 		b.WriteByte('=')
@@ -108,6 +111,6 @@ func Generate(o Options) (string, error) {
 		field("data", data)
 	}
 	signed := b.String()
-	mac := computeMAC(alg, o.Key, &macInput{signed: signed, url: url, hasURL: isURL, salt: o.Salt})
-	return signed + hmacSep + hex.EncodeToString(mac), nil
+	mac := computeMAC(alg, o.Key, &macInput{delim: fd, signed: signed, url: url, hasURL: isURL, salt: o.Salt})
+	return signed + string(fd) + "hmac=" + hex.EncodeToString(mac), nil
 }

@@ -68,8 +68,8 @@ func TestGenerateRejects(t *testing.T) {
 		{"exp before st", Options{Key: testKey, ACLs: []string{"/*"}, Start: 1700000300, Expires: 1700000300}, "expired"},
 		{"negative window", Options{Key: testKey, ACLs: []string{"/*"}, Window: -time.Second}, "negative"},
 		{"millisecond exp", Options{Key: testKey, ACLs: []string{"/*"}, Expires: 1700000300000}, "seconds"},
-		{"delimiter in id", Options{Key: testKey, ACLs: []string{"/*"}, Expires: 1700000300, ID: "a~b"}, "'~'"},
-		{"delimiter in acl", Options{Key: testKey, ACLs: []string{"/~u/*"}, Expires: 1700000300}, "'~'"},
+		{"delimiter in id", Options{Key: testKey, ACLs: []string{"/*"}, Expires: 1700000300, ID: "a~b"}, "\"~\""},
+		{"delimiter in acl", Options{Key: testKey, ACLs: []string{"/~u/*"}, Expires: 1700000300}, "\"~\""},
 		{"unknown algorithm", Options{Key: testKey, Algorithm: "sha3", ACLs: []string{"/*"}, Expires: 1700000300}, "algorithm"},
 	}
 	for _, tt := range tests {

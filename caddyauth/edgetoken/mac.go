@@ -51,6 +51,7 @@ func macPool(alg Algorithm, key []byte) *sync.Pool {
 // macInput is the HMAC input of a token: the signed bytes, then
 // "~url=<url>" in URL mode, then "~salt=<salt>" if a salt is set.
 type macInput struct {
+	delim  byte // the field delimiter; 0 means '~'
 	signed string
 	url    string
 	hasURL bool
@@ -58,17 +59,21 @@ type macInput struct {
 }
 
 func (in *macInput) appendTo(b []byte) []byte {
+	d := in.delim
+	if d == 0 {
+		d = DefaultFieldDelimiter
+	}
 	b = append(b, in.signed...)
 	if in.hasURL {
 		if len(b) > 0 {
-			b = append(b, '~')
+			b = append(b, d)
 		}
 		b = append(b, "url="...)
 		b = append(b, in.url...)
 	}
 	if in.salt != "" {
 		if len(b) > 0 {
-			b = append(b, '~')
+			b = append(b, d)
 		}
 		b = append(b, "salt="...)
 		b = append(b, in.salt...)

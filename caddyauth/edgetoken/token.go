@@ -26,22 +26,31 @@ type Token struct {
 
 const hmacSep = "~hmac="
 
-// Parse checks the syntax of a token: fields joined by "~", each split at
+// Parse checks the syntax of a token with the default delimiters; see
+// ParseWith.
+func Parse(s string) (*Token, error) { return ParseWith(s, Delimiters{}) }
+
+// ParseWith checks the syntax of a token: fields joined by "~" (d.Field), each split at
 // its first "=", hmac last and hex, exp present, timestamps in seconds.
 // Field order is not enforced (the HMAC covers the bytes as received);
 // duplicate or unknown fields are refused. Errors are *Failure with
 // reason malformed.
-func Parse(s string) (*Token, error) {
+func ParseWith(s string, d Delimiters) (*Token, error) {
 	if s == "" {
 		return nil, failf(ReasonMalformed, "empty token")
 	}
+	fd := d.field()
+	sep := hmacSep
+	if fd != DefaultFieldDelimiter {
+		sep = string(fd) + "hmac="
+	}
 	var signed, mac string
-	// The hex HMAC holds no '~', so "~hmac=" can only start at the last '~'.
-	if i := strings.LastIndexByte(s, '~'); i >= 0 && strings.HasPrefix(s[i:], hmacSep) {
-		signed, mac = s[:i], s[i+len(hmacSep):]
+	// The hex HMAC holds no delimiter, so "~hmac=" can only start at the last one.
+	if i := strings.LastIndexByte(s, fd); i >= 0 && strings.HasPrefix(s[i:], sep) {
+		signed, mac = s[:i], s[i+len(sep):]
 	} else if i < 0 && strings.HasPrefix(s, "hmac=") {
 		mac = s[len("hmac="):]
-	} else if strings.Contains(s, hmacSep) {
+	} else if strings.Contains(s, sep) {
 		return nil, failf(ReasonMalformed, "hmac is not the last field")
 	} else {
 		return nil, failf(ReasonMalformed, "no hmac field")
@@ -53,7 +62,7 @@ func Parse(s string) (*Token, error) {
 	var hasExp, hasIP, hasACL, hasID, hasData bool
 	for rest, more := signed, signed != ""; more; {
 		var field string
-		field, rest, more = strings.Cut(rest, "~")
+		field, rest, more = strings.Cut(rest, string(fd))
 		name, val, ok := strings.Cut(field, "=")
 		if !ok {
 			return nil, failf(ReasonMalformed, "field without '='")
@@ -96,7 +105,7 @@ func Parse(s string) (*Token, error) {
 		return nil, failf(ReasonMalformed, "missing exp field")
 	}
 	if hasACL {
-		t.ACLs = splitACLs(t.ACL, t.aclBuf[:0])
+		t.ACLs = splitACLs(t.ACL, d.acl(), t.aclBuf[:0])
 		if len(t.ACLs) == 0 {
 			// "acl=!" names no path: it must never read as a URL-mode
 			// token (whose HMAC would not cover the path).
@@ -106,9 +115,9 @@ func Parse(s string) (*Token, error) {
 	return t, nil
 }
 
-// splitACLs splits acl at "!" into buf, dropping empty parts.
-func splitACLs(acl string, buf []string) []string {
-	for part := range strings.SplitSeq(acl, "!") {
+// splitACLs splits acl at delim into buf, dropping empty parts.
+func splitACLs(acl string, delim byte, buf []string) []string {
+	for part := range strings.SplitSeq(acl, string(delim)) {
 		if part != "" {
 			buf = append(buf, part)
 		}

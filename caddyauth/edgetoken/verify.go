@@ -27,6 +27,8 @@ type Verifier struct {
 	// URLMode accepts tokens without an acl field: their HMAC covers
 	// "~url=<request path>".
 	URLMode bool
+	// Delimiters are the issuer's field and ACL delimiters (zero: ~ and !).
+	Delimiters Delimiters
 	// EscapeEarly also tries, in URL mode, the request path escaped the
 	// way generators with escape_early do (Python quote_plus lowercase
 	// and PHP rawurlencode uppercase).
@@ -59,7 +61,7 @@ func (v *Verifier) skew() int64 {
 // st with skew, ip, and acl (or the URL in URL mode). It returns the
 // parsed token, or a *Failure with the first reason it fails.
 func (v *Verifier) Verify(token string, req Request) (*Token, error) {
-	t, err := Parse(token)
+	t, err := ParseWith(token, v.Delimiters)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +91,7 @@ func (v *Verifier) Verify(token string, req Request) (*Token, error) {
 // Explain returns every reason token fails against req (empty if it is
 // valid), for `caddy edgeauth verify` and debugging.
 func (v *Verifier) Explain(token string, req Request) []Failure {
-	t, err := Parse(token)
+	t, err := ParseWith(token, v.Delimiters)
 	if err != nil {
 		return []Failure{*err.(*Failure)}
 	}
@@ -135,7 +137,7 @@ func (v *Verifier) checkHMAC(t *Token, path string) (Failure, bool) {
 	if len(v.Keys) == 0 {
 		return Failure{ReasonBadHMAC, "no key configured"}, false
 	}
-	in := macInput{signed: t.Signed, salt: v.Salt}
+	in := macInput{delim: v.Delimiters.field(), signed: t.Signed, salt: v.Salt}
 	if t.ACL == "" {
 		if !v.URLMode {
 			// An acl-less token signs a URL, which is only checked in URL
@@ -168,10 +170,10 @@ func (v *Verifier) anyKey(alg Algorithm, in *macInput, want []byte) bool {
 
 // urlCandidates lists the spellings of the request path that a URL-mode
 // token may have signed: the canonical escaped path, the decoded path,
-// and with EscapeEarly the Python (quote_plus, lowercase) and PHP
-// (rawurlencode, uppercase) escapings of the decoded path.
+// and with EscapeEarly every escape_early spelling of the decoded path
+// (earlyEscapings: Python, Node, Java, Ruby, PHP, Perl and classic generators).
 func (v *Verifier) urlCandidates(path string) []string {
-	out := make([]string, 0, 5)
+	out := make([]string, 0, 8)
 	add := func(s string) {
 		for _, o := range out {
 			if o == s {
@@ -186,9 +188,9 @@ func (v *Verifier) urlCandidates(path string) []string {
 		add(dec)
 	}
 	if v.EscapeEarly && ok {
-		add(QuotePlusLower(dec))
-		add(RawURLEncode(dec))
-		add(quotePlusLowerLegacy(dec))
+		for _, e := range earlyEscapings(dec) {
+			add(e)
+		}
 	}
 	return out
 }
@@ -246,7 +248,7 @@ func (v *Verifier) checkACL(t *Token, path string) (Failure, bool) {
 		}
 		return Failure{ReasonACLMismatch, "token has no acl and url_mode is off"}, false
 	}
-	if MatchAnyACL(t.ACLs, path) {
+	if matchAnyACL(t.ACLs, path, v.Delimiters.acl()) {
 		return Failure{}, true
 	}
 	return Failure{ReasonACLMismatch, "acl " + t.ACL + " does not cover " + path}, false
