@@ -96,6 +96,8 @@ func rowCryptoDenyByDefault(t *testing.T, st *stack) {
 			}
 		})
 	})
+	t.Run("other objects refused", func(t *testing.T) { rowOtherObjectsRefused(t, st) })
+	t.Run("raw_objects lists the exceptions", func(t *testing.T) { rowRawObjects(t, st) })
 	t.Run("context replay", func(t *testing.T) { contextReplay(t, st) })
 }
 

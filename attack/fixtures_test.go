@@ -284,6 +284,14 @@ func writeFixtures(t testing.TB, g *testutil.VGW) map[string]*asset {
 		g.WriteFile(t, "media", "a/"+n, master)
 	}
 	g.PutObject(t, "media", "a/manifest", master, "application/vnd.apple.mpegurl", nil)
+	// Objects beside enc's stream that a crypto mode serves only when
+	// raw_objects lists them (k3.jpg is a 16-byte object: never).
+	enc := as["enc"]
+	for name, n := range map[string]int{"poster.jpg": 3000, "subs/en.vtt": 500, "notes.txt": 700, "k3.jpg": 16} {
+		b := randomBytes(t, n)
+		enc.Objects[name] = b
+		g.WriteFile(t, "media", "enc/"+name, b)
+	}
 	for _, d := range metaDirs {
 		g.WriteFile(t, "media", "a/"+d+"/master.m3u8", master)
 	}
