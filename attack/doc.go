@@ -17,10 +17,21 @@
 //   - leaks_test.go: tokens in playlists, headers and logs;
 //   - crypto_test.go: storage keys, raw and clear segments by every spelling
 //     and method, and segment contexts replayed across segments, assets and modes;
+//   - rawobjects_test.go: crypto modes refuse other objects unless
+//     raw_objects lists them (a row with its own bin/caddy);
 //   - smaller_test.go: asset policy, entry globs, url_mode, existence oracle,
 //     https_only redirect;
-//   - sanctioned_test.go: players keep playing (Go HLS client, ffprobe).
+//   - sanctioned_test.go: players keep playing (Go HLS client, ffprobe);
+//   - client_test.go: the raw keep-alive client and the checks every answer
+//     passes (no 5xx; errors no-store and cookie-free; minted ACLs literal;
+//     minted tokens nowhere but Set-Cookie); checks_test.go tests those judges.
 //
-// Run: `make build && flock /tmp/mediagate-caddytest.lock go test ./attack`.
+// A failure names the row (subtest), the site, the exact request and the
+// forbidden bytes that arrived; each kind of failure prints in full four
+// times per subtest and is counted after that (ATTACK_REPORT_ALL=1 prints
+// every one).
+//
+// Run: `make build && flock /tmp/mediagate-caddytest.lock go test ./attack`
+// (about 25 000 requests through 37 sites; ~35 s on a loaded 2-core machine).
 // Missing binaries skip the tests, or fail them when CI=true.
 package attack

@@ -21,7 +21,7 @@ func rowSmaller(t *testing.T, st *stack) {
 	t.Run("keys are never public under asset_policy default public", func(t *testing.T) { keysNeverPublic(t, st) })
 	t.Run("no existence oracle under default protected", func(t *testing.T) { noExistenceOracle(t, st) })
 	t.Run("cookie-only entry requests are refused", func(t *testing.T) { cookieOnlyEntryRefused(t, st) })
-	t.Run("url_mode refuses a signed empty acl", func(t *testing.T) { urlModeEmptyACL(t, st) })
+	t.Run("url_mode checks acl tokens as ACL tokens and refuses an empty acl", func(t *testing.T) { urlModeEmptyACL(t, st) })
 	t.Run("https_only redirect carries no query", func(t *testing.T) { redirectCarriesNoQuery(t, st) })
 }
 
@@ -163,9 +163,23 @@ func urlModeEmptyACL(t *testing.T, st *stack) {
 			st.reg.forbid(t, s, r, res, forbidden)
 		}
 	}
-	// The sanctioned URL-mode token still works.
+	// A token with an acl field is checked as an ACL token, not as a URL token.
+	aclTok := st.token(t, "token /hls/a/*", "/hls/a/*")
+	for _, target := range []string{"/hls/b/v0_0.ts", "/hls/b/key.bin", "/keys/b/key.bin", "/hls/a/../b/v0_0.ts", "/hls/a%2f..%2fb/v0_0.ts"} {
+		r := request{Target: q(target, aclTok)}
+		res := c.do(t, s, r)
+		if res.Status < 400 {
+			st.reg.fail(t, "%s: status %d: an ACL token opened a path outside its ACL under url_mode", st.reg.describe(s, r), res.Status)
+		}
+		st.reg.forbid(t, s, r, res, b.everything())
+	}
+	// The sanctioned URL-mode and ACL tokens still work.
+	r := request{Target: q("/hls/a/v0_1.ts", aclTok)}
+	if res := c.do(t, s, r); res.Status != 200 || !bytes.Equal(res.Body, a.Clear["v0_1.ts"]) {
+		st.reg.fail(t, "%s: status %d: an ACL token no longer serves its path under url_mode", st.reg.describe(s, r), res.Status)
+	}
 	urlTok := st.tokenOpts(t, "url-mode token for /hls/a/v0_0.ts", edgetoken.Options{URL: "/hls/a/v0_0.ts", Window: 10 * time.Minute})
-	r := request{Target: q("/hls/a/v0_0.ts", urlTok)}
+	r = request{Target: q("/hls/a/v0_0.ts", urlTok)}
 	if res := c.do(t, s, r); res.Status != 200 || !bytes.Equal(res.Body, a.Clear["v0_0.ts"]) {
 		st.reg.fail(t, "%s: status %d: a URL-mode token no longer serves its path", st.reg.describe(s, r), res.Status)
 	}
