@@ -100,6 +100,14 @@ func rowCookieEscalation(t *testing.T, st *stack) {
 			try(p, dirTok, true)
 			try(p, phpTok, true)
 		}
+		// Only a playlist (or an entry) mints: a segment or another object
+		// requested with a token that covers the whole directory does not.
+		for _, target := range []string{"/hls/a/v0_0.ts", "/hls/a/v1_2.ts", "/hls/a/missing.ts", "/hls/a/"} {
+			r := request{Target: q(target, dirTok)}
+			if res := c.do(t, s, r); res.Header.Get("Set-Cookie") != "" {
+				st.reg.fail(t, "%s: status %d: a request that is not for a playlist minted a session cookie", st.reg.describe(s, r), res.Status)
+			}
+		}
 	})
 }
 
