@@ -132,8 +132,8 @@ func rowNoTokenInLog(t *testing.T, st *stack) {
 			hmacs[strings.ToLower(h)] = name
 		}
 	}
-	if len(hmacs) < 10 {
-		t.Fatalf("only %d tokens registered: the rows before did not run", len(hmacs))
+	if len(hmacs) == 0 {
+		t.Fatal("no token registered: no row ran before this one")
 	}
 	st.Caddy.Stop() // the last row: every log entry is written once Caddy has exited
 	log := st.caddyLog(t)

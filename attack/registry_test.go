@@ -146,6 +146,7 @@ func (g *registry) check(t testing.TB, s *site, r request, res *response) {
 		if !ok {
 			continue
 		}
+		val = strings.Trim(val, `"`) // the token, without the quotes of a quoted cookie value
 		own = append(own, val)
 		for _, part := range acl {
 			if !literalPrefixACL(part) {
@@ -161,7 +162,11 @@ func (g *registry) check(t testing.TB, s *site, r request, res *response) {
 		g.mu.Unlock()
 	}
 	hdr := headerBytes(res.Header, "Set-Cookie")
+	if !bytes.Contains(res.Body, []byte("hmac=")) && !bytes.Contains(hdr, []byte("hmac=")) {
+		return // every token ends in ~hmac=…
+	}
 	for _, tok := range append(g.mintedTokens(), own...) {
+		tok = strings.Trim(tok, `"`)
 		if bytes.Contains(res.Body, []byte(tok)) {
 			g.fail(t, "%s: status %d: the body carries the session cookie token %s", what, res.Status, "<"+g.tokens()[tok]+">")
 		}
