@@ -2,19 +2,14 @@ package reliability
 
 import (
 	"context"
-	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,17 +20,11 @@ import (
 // the binary named by $RELIABILITY_CADDY (e.g. a -race build of ./cmd/caddy).
 func requireCaddy(t testing.TB) string {
 	t.Helper()
-	p := os.Getenv("RELIABILITY_CADDY")
-	if p == "" {
-		p = filepath.Join(testutil.RepoRoot(t), "bin", "caddy")
-	}
-	if fi, err := os.Stat(p); err != nil || fi.IsDir() {
-		testutil.Unavailable(t, "%s not found: run `make build` first", p)
-	}
-	return p
+	return testutil.CaddyBinary(t)
 }
 
-// caddyProc is a running `bin/caddy run` subprocess.
+// caddyProc is a running `bin/caddy run` subprocess (testutil.Caddy) with the
+// admin-side probes the reliability tests need.
 type caddyProc struct {
 	bin     string
 	cfgPath string
@@ -43,99 +32,14 @@ type caddyProc struct {
 	env     []string
 	cmd     *exec.Cmd
 	out     *testutil.Buffer
-	exited  chan struct{}
 }
 
 // startCaddy writes caddyfile to a temp dir and runs bin/caddy on it, waiting until
 // the admin endpoint and every listed port answer. The process is killed at t.Cleanup.
 func startCaddy(t testing.TB, caddyfile string, admin int, env []string, ports ...int) *caddyProc {
 	t.Helper()
-	bin := requireCaddy(t)
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "Caddyfile")
-	if err := os.WriteFile(cfg, []byte(caddyfile), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	p := &caddyProc{bin: bin, cfgPath: cfg, admin: admin, out: &testutil.Buffer{}, exited: make(chan struct{})}
-	p.env = append(os.Environ(),
-		"HOME="+dir,
-		"XDG_DATA_HOME="+filepath.Join(dir, "data"),
-		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
-	)
-	p.env = append(p.env, env...)
-	p.cmd = exec.Command(bin, "run", "--config", cfg, "--adapter", "caddyfile")
-	p.cmd.Env = p.env
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("starting bin/caddy: %v", err)
-	}
-	go func() { _ = p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-p.exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-			<-p.exited
-		}
-		// A -race build (RELIABILITY_CADDY) reports data races on stderr.
-		if out := p.out.String(); strings.Contains(out, "WARNING: DATA RACE") {
-			i := strings.Index(out, "WARNING: DATA RACE")
-			t.Errorf("caddy reported a data race:\n%s", out[i:min(len(out), i+6000)])
-		}
-		if t.Failed() {
-			t.Logf("Caddyfile:\n%s\ncaddy output (tail):\n%s", caddyfile, p.out.Tail(8000))
-		}
-	})
-	if err := p.waitReady(ports, 30*time.Second); err != nil {
-		t.Fatalf("bin/caddy did not come up: %v\nCaddyfile:\n%s\noutput:\n%s", err, caddyfile, p.out.Tail(8000))
-	}
-	return p
-}
-
-func (p *caddyProc) waitReady(ports []int, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	client := &http.Client{Timeout: time.Second}
-	defer client.CloseIdleConnections()
-	for {
-		select {
-		case <-p.exited:
-			return fmt.Errorf("caddy exited")
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("admin 127.0.0.1:%d not ready within %s", p.admin, limit)
-		}
-		resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/config/", p.admin))
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	for _, port := range ports {
-		for {
-			// A TLS handshake proves the certificate is ready; a plain-HTTP
-			// listener answers the ClientHello with a non-TLS record.
-			c, err := tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", "127.0.0.1:"+strconv.Itoa(port),
-				&tls.Config{InsecureSkipVerify: true, ServerName: "localhost"}) //nolint:gosec // test CA
-			var rhe tls.RecordHeaderError
-			if err == nil || errors.As(err, &rhe) {
-				if c != nil {
-					c.Close()
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("port %d not listening within %s", port, limit)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	return nil
+	c := testutil.StartCaddy(t, caddyfile, admin, env, ports...)
+	return &caddyProc{bin: c.Bin, cfgPath: c.ConfigPath, admin: c.Admin, env: c.Env, cmd: c.Cmd, out: c.Out}
 }
 
 // reload rewrites the Caddyfile and runs `caddy reload` against the admin endpoint.

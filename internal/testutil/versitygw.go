@@ -3,6 +3,8 @@
 package testutil
 
 import (
+	"bytes"
+	"context"
 	"go/build"
 	"net"
 	"net/http"
@@ -13,6 +15,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // VGWOptions configure StartVersityGW. Zero values give defaults.
@@ -147,5 +153,29 @@ func (g *VGW) WriteFile(t testing.TB, bucket, key string, data []byte) {
 	}
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// PutObject uploads data to bucket/key through the S3 API (the AWS SDK, an
+// independent client), so the gateway stores its Content-Type and user
+// metadata (meta keys without the x-amz-meta- prefix). The gateway must run
+// without NoMeta for the metadata to be kept.
+func (g *VGW) PutObject(t testing.TB, bucket, key string, data []byte, contentType string, meta map[string]string) {
+	t.Helper()
+	client := s3.New(s3.Options{
+		Region:                     g.Region,
+		BaseEndpoint:               aws.String(g.Endpoint),
+		UsePathStyle:               true,
+		Credentials:                credentials.NewStaticCredentialsProvider(g.Access, g.Secret, ""),
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+	})
+	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(data), Metadata: meta}
+	if contentType != "" {
+		in.ContentType = aws.String(contentType)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := client.PutObject(ctx, in); err != nil {
+		t.Fatalf("PutObject %s/%s: %v\n%s", bucket, key, err, g.Output())
 	}
 }

@@ -1,0 +1,38 @@
+// Package attack holds no production code. Its tests are the attacker's view
+// of mediagate (issue 13): a real bin/caddy in front of a real S3 gateway
+// (versitygw) with clear and AES-128-at-rest assets, under a matrix of sites
+// (passthrough, decrypt, encrypt, reencrypt × with and without secure_routes ×
+// default and placeholder session ACL × tokenize on and off, plus asset
+// policy, optional, entry, url_mode and https_only redirect sites). Every row
+// is an attempt to get bytes the caller must not get, and asserts that the
+// forbidden bytes (storage keys, raw at-rest segments, clear segments where
+// only ciphertext is allowed, another asset's bytes, token strings) never
+// arrive in any body or header, that nothing answers 5xx, that errors carry
+// Cache-Control: no-store and no Set-Cookie, and that Caddy's log never holds
+// a token. The sanctioned paths keep playing in every mode.
+//
+//   - escalation_test.go: minted session cookies (metacharacters, raw and
+//     encoded, in every path position; dot segments, separators, NUL, invalid
+//     UTF-8) and self-renewal of a cookie;
+//   - leaks_test.go: tokens in playlists, headers and logs;
+//   - crypto_test.go: storage keys, raw and clear segments by every spelling
+//     and method, and segment contexts replayed across segments, assets and modes;
+//   - rawobjects_test.go: crypto modes refuse other objects unless
+//     raw_objects lists them (a row with its own bin/caddy);
+//   - smaller_test.go: asset policy, entry globs, url_mode, existence oracle,
+//     https_only redirect;
+//   - sanctioned_test.go: players keep playing (Go HLS client, ffprobe);
+//   - client_test.go: the raw keep-alive client and the checks every answer
+//     passes (no 5xx; errors no-store and cookie-free; minted ACLs literal;
+//     minted tokens nowhere but Set-Cookie); checks_test.go tests those judges.
+//
+// A failure names the row (subtest), the site, the exact request and the
+// forbidden bytes that arrived; each kind of failure prints in full four
+// times per subtest and is counted after that (ATTACK_REPORT_ALL=1 prints
+// every one).
+//
+// Run: `make build && flock /tmp/mediagate-caddytest.lock go test ./attack`
+// (about 25 000 requests through 37 sites; ~35 s on a loaded 2-core machine);
+// one row: -run 'TestAttackerGetsNoForbiddenBytes/^4_crypto'.
+// Missing binaries skip the tests, or fail them when CI=true.
+package attack

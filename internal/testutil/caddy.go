@@ -1,0 +1,148 @@
+package testutil
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// CaddyBinary returns bin/caddy (`make build` writes it), or the binary named
+// by $RELIABILITY_CADDY (e.g. a -race build of ./cmd/caddy). It skips the test
+// (fails under CI=true) when there is none.
+func CaddyBinary(t testing.TB) string {
+	t.Helper()
+	p := os.Getenv("RELIABILITY_CADDY")
+	if p == "" {
+		p = filepath.Join(RepoRoot(t), "bin", "caddy")
+	}
+	if fi, err := os.Stat(p); err != nil || fi.IsDir() {
+		Unavailable(t, "%s not found: run `make build` first", p)
+	}
+	return p
+}
+
+// Caddy is a running `bin/caddy run` subprocess.
+type Caddy struct {
+	Bin        string
+	ConfigPath string
+	Admin      int
+	Env        []string
+	Cmd        *exec.Cmd
+	Out        *Buffer // stdout and stderr: Caddy's log
+	exited     chan struct{}
+}
+
+// StartCaddy writes caddyfile to a temp dir and runs bin/caddy on it with env
+// added to the environment, waiting until the admin endpoint on 127.0.0.1:admin
+// and every listed port answer (a TLS handshake, or any answer from a plain-HTTP
+// listener). The process is stopped at t.Cleanup, which also logs the Caddyfile
+// and the tail of the log when the test failed.
+func StartCaddy(t testing.TB, caddyfile string, admin int, env []string, ports ...int) *Caddy {
+	t.Helper()
+	bin := CaddyBinary(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "Caddyfile")
+	if err := os.WriteFile(cfg, []byte(caddyfile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := &Caddy{Bin: bin, ConfigPath: cfg, Admin: admin, Out: &Buffer{}, exited: make(chan struct{})}
+	p.Env = append(os.Environ(),
+		"HOME="+dir,
+		"XDG_DATA_HOME="+filepath.Join(dir, "data"),
+		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
+	)
+	p.Env = append(p.Env, env...)
+	p.Cmd = exec.Command(bin, "run", "--config", cfg, "--adapter", "caddyfile")
+	p.Cmd.Env = p.Env
+	p.Cmd.Stdout, p.Cmd.Stderr = p.Out, p.Out
+	p.Cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := p.Cmd.Start(); err != nil {
+		t.Fatalf("starting bin/caddy: %v", err)
+	}
+	go func() { _ = p.Cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() {
+		p.Stop()
+		if out := p.Out.String(); strings.Contains(out, "WARNING: DATA RACE") {
+			i := strings.Index(out, "WARNING: DATA RACE")
+			t.Errorf("caddy reported a data race:\n%s", out[i:min(len(out), i+6000)])
+		}
+		if t.Failed() {
+			t.Logf("Caddyfile:\n%s\ncaddy output (tail):\n%s", caddyfile, p.Out.Tail(8000))
+		}
+	})
+	if err := p.waitReady(ports, 30*time.Second); err != nil {
+		t.Fatalf("bin/caddy did not come up: %v\nCaddyfile:\n%s\noutput:\n%s", err, caddyfile, p.Out.Tail(8000))
+	}
+	return p
+}
+
+// Stop interrupts Caddy and waits for it to exit (killing its process group
+// after 5 s). Safe to call more than once.
+func (p *Caddy) Stop() {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	_ = p.Cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.exited:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGKILL)
+		<-p.exited
+	}
+}
+
+func (p *Caddy) waitReady(ports []int, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	client := &http.Client{Timeout: time.Second}
+	defer client.CloseIdleConnections()
+	for {
+		select {
+		case <-p.exited:
+			return errors.New("caddy exited")
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("admin 127.0.0.1:%d not ready within %s", p.Admin, limit)
+		}
+		resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/config/", p.Admin))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, port := range ports {
+		for {
+			// A TLS handshake proves the certificate is ready; a plain-HTTP
+			// listener answers the ClientHello with a non-TLS record.
+			c, err := tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", "127.0.0.1:"+strconv.Itoa(port),
+				&tls.Config{InsecureSkipVerify: true, ServerName: "localhost"}) //nolint:gosec // test CA
+			var rhe tls.RecordHeaderError
+			if err == nil || errors.As(err, &rhe) {
+				if c != nil {
+					c.Close()
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("port %d not listening within %s", port, limit)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return nil
+}
