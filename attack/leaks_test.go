@@ -141,7 +141,9 @@ func rowNoTokenInLog(t *testing.T, st *stack) {
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	lines, bad := 0, 0
 	for sc.Scan() {
-		line := sc.Text()
+		// The edgeauth_tokens log filter leaves "<param>=REDACTED".
+		line := strings.ReplaceAll(sc.Text(), "__token__="+edgetoken.Redacted, "")
+		line = strings.ReplaceAll(line, "="+edgetoken.Redacted, "=")
 		lines++
 		leak := ""
 		for _, m := range tokenMarks {

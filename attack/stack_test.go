@@ -70,10 +70,9 @@ func (st *stack) site(t testing.TB, name string) *site {
 // as a deployment's log blocks must (Caddy logs the request as received; it
 // redacts Cookie and Set-Cookie itself).
 const tokenFilter = `{{define "tokenfilter"}}format filter {
-			request>uri query {
-				delete __token__
-			}
-			request>headers>X-Edge-Token delete
+			request>uri edgeauth_tokens
+			request>headers>X-Edge-Token edgeauth_tokens
+			resp_headers>Location edgeauth_tokens
 		}{{end}}`
 
 var caddyfileTemplate = template.Must(template.Must(template.New("Caddyfile").Parse(tokenFilter)).Parse(`{

@@ -42,8 +42,22 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, q *request
 	if resp.Body != nil {
 		defer resp.Body.Close()
 	}
-	if r.Method == http.MethodGet && resp.StatusCode == http.StatusOK && playlist.IsPlaylist("", resp.Header.Get("Content-Type")) && r.Header.Get("Range") == "" {
-		// A playlist by content type: rewrite it like any other.
+	if resp.StatusCode == http.StatusOK && playlist.IsPlaylist("", resp.Header.Get("Content-Type")) && r.Header.Get("Range") == "" {
+		// A playlist by content type: rewrite it like any other (HEAD too,
+		// so its kind — a view's entry or not — is known).
+		if r.Method == http.MethodHead {
+			if resp.Body != nil {
+				resp.Body.Close()
+			}
+			if resp, err = h.fetch(r, key, http.MethodGet, nil); err != nil {
+				return h.originError(r, "playlist", key, err)
+			}
+			defer func() {
+				if resp.Body != nil {
+					resp.Body.Close()
+				}
+			}()
+		}
 		return h.servePlaylistResponse(w, r, q, resp)
 	}
 	if q.playlistOnly {

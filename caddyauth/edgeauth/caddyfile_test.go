@@ -8,6 +8,9 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"go.uber.org/zap"
+
+	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
 )
 
 func TestUnmarshalCaddyfileFullSyntax(t *testing.T) {
@@ -130,4 +133,18 @@ func FuzzUnmarshalCaddyfile(f *testing.F) {
 		var h Handler
 		_ = h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(src))
 	})
+}
+
+// The log filter takes any token out of a logged URI or header.
+func TestTokenFilterRedactsURIsAndHeaderValues(t *testing.T) {
+	tok := "exp=1~acl=/*~hmac=ab"
+	f := TokenFilter{}
+	got := f.Filter(zap.String("uri", "/hls/a/x.ts?RequestToken="+tok+"&x=1"))
+	if got.String != "/hls/a/x.ts?RequestToken=REDACTED&x=1" {
+		t.Errorf("uri %q", got.String)
+	}
+	arr := f.Filter(zap.Strings("X-Edge-Token", []string{tok, "plain"}))
+	if a, ok := arr.Interface.(stringArray); !ok || a[0] != edgetoken.Redacted || a[1] != "plain" {
+		t.Errorf("header values %#v", arr.Interface)
+	}
 }

@@ -169,3 +169,24 @@ func TestParseRefusesACLWithoutPattern(t *testing.T) {
 		}
 	}
 }
+
+// Logs never carry a token, whatever query parameter (or none) carries it,
+// escaped or not; everything else of the URI is kept.
+func TestRedactURIRemovesEveryTokenSpelling(t *testing.T) {
+	const tok = "exp=1~acl=/hls/a/*~hmac=ab12"
+	esc := "exp%3D1~acl%3D%2Fhls%2Fa%2F%2A~hmac%3Dab12"
+	cases := map[string]string{
+		"/hls/a/x.ts?__token__=" + tok + "&x=1":                       "/hls/a/x.ts?__token__=REDACTED&x=1",
+		"/hls/a/x.ts?RequestToken=" + esc:                             "/hls/a/x.ts?RequestToken=REDACTED",
+		"/hls/a/x.ts?" + tok:                                          "/hls/a/x.ts?exp=REDACTED",
+		"/hls/a/x.ts?mgctx=abc&hdnts=" + tok:                          "/hls/a/x.ts?mgctx=abc&hdnts=REDACTED",
+		"/hls/a/x.ts?a=1&b=2":                                         "/hls/a/x.ts?a=1&b=2",
+		"/hls/a/hmac=x.ts":                                            "/hls/a/hmac=x.ts",
+		"/x?%5F%5Ftoken%5F%5F=" + strings.ReplaceAll(tok, "=", "%3D"): "/x?%5F%5Ftoken%5F%5F=REDACTED",
+	}
+	for in, want := range cases {
+		if got := RedactURI(in); got != want {
+			t.Errorf("RedactURI(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
