@@ -42,7 +42,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    }
 //	    strip_prefix <path>               # request path minus this = object key
 //	    encryption passthrough|decrypt|encrypt|reencrypt   # default passthrough
-//	    key_secret <secret>               # signs segment contexts, derives per-asset keys
+//	    key_secret <secret> [<older>…]    # signs segment contexts, derives per-asset keys;
+//	                                      # several = rotation: first seals, every one opens
 //	    key_path <path>                   # where keys are served; default /keys
 //	    tokenize                          # append the request's token to rewritten URIs
 //	    timeout <duration>                # origin response headers / body stall; default 10s
@@ -86,7 +87,13 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				}
 			}
 		case "key_secret":
-			h.KeySecret, err = oneArg(d)
+			if args := d.RemainingArgs(); len(args) == 0 {
+				return d.ArgErr()
+			} else if len(args) == 1 {
+				h.KeySecret = args[0]
+			} else {
+				h.KeySecrets = args
+			}
 		case "key_path":
 			h.KeyPath, err = oneArg(d)
 		case "tokenize":

@@ -13,6 +13,17 @@ import (
 
 var secret = []byte("0123456789abcdef-test-secret")
 
+// ring holds secret alone.
+var ring = mustRing(secret)
+
+func mustRing(secrets ...[]byte) *segcrypt.Keyring {
+	r, err := segcrypt.NewKeyring(secrets...)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
 func newRewriter(t *testing.T, mode Mode) *Rewriter {
 	t.Helper()
 	o, err := origin.NewHTTP(origin.HTTPConfig{BaseURL: "https://dam.example.com/media"})
@@ -20,7 +31,7 @@ func newRewriter(t *testing.T, mode Mode) *Rewriter {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { o.Close() })
-	return &Rewriter{Layout: Layout{StripPrefix: "/hls", KeyPath: "/keys"}, Mode: mode, Secret: secret, Origins: []origin.Origin{o}}
+	return &Rewriter{Layout: Layout{StripPrefix: "/hls", KeyPath: "/keys"}, Mode: mode, Secrets: ring, Origins: []origin.Origin{o}}
 }
 
 const encryptedMedia = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:7\n" +
@@ -105,8 +116,8 @@ func TestEncryptInsertsDerivedKeyAndRefusesEncryptedOrigins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iv := DeliveryIV(secret, "a/v1").String()
-	wantKey := `#EXT-X-KEY:METHOD=AES-128,URI="/keys/a/v1/aes128.key?tok=x",IV=` + iv + "\n#EXT-X-MAP:"
+	iv := segcrypt.DeriveIV(secret, "a/v1").String()
+	wantKey := `#EXT-X-KEY:METHOD=AES-128,URI="/keys/a/v1/aes128.key?mgkid=` + segcrypt.SecretID(secret) + `&tok=x",IV=` + iv + "\n#EXT-X-MAP:"
 	if !strings.Contains(string(out), wantKey) {
 		t.Fatalf("no derived key before the map:\n%s", out)
 	}
@@ -152,21 +163,21 @@ func TestCryptoModesRefuseByteRangeSegments(t *testing.T) {
 
 func TestOpenJobRejectsTamperingAndForeignModes(t *testing.T) {
 	sealed := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt", KeyRef: "a/key.bin", Seq: 3, Extra: map[string]string{"o": "a/s.ts"}})
-	if _, err := OpenJob(secret, Decrypt, sealed, "a/s.ts"); err != nil {
+	if _, err := OpenJob(ring, Decrypt, sealed, "a/s.ts"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenJob(secret, Encrypt, sealed, "a/s.ts"); err == nil {
+	if _, err := OpenJob(ring, Encrypt, sealed, "a/s.ts"); err == nil {
 		t.Error("decrypt context accepted under encrypt")
 	}
-	if _, err := OpenJob([]byte("another secret of enough length"), Decrypt, sealed, "a/s.ts"); err == nil {
+	if _, err := OpenJob(mustRing([]byte("another secret of enough length")), Decrypt, sealed, "a/s.ts"); err == nil {
 		t.Error("context accepted with another secret")
 	}
 	bad := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt", KeyRef: "../etc/passwd", Extra: map[string]string{"o": "a/s.ts"}})
-	if _, err := OpenJob(secret, Decrypt, bad, "a/s.ts"); err == nil {
+	if _, err := OpenJob(ring, Decrypt, bad, "a/s.ts"); err == nil {
 		t.Error("traversal key reference accepted")
 	}
 	noKey := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt", Extra: map[string]string{"o": "a/s.ts"}})
-	if _, err := OpenJob(secret, Decrypt, noKey, "a/s.ts"); err == nil {
+	if _, err := OpenJob(ring, Decrypt, noKey, "a/s.ts"); err == nil {
 		t.Error("decrypt context without a key accepted")
 	}
 }
@@ -185,7 +196,7 @@ func segmentJobs(t *testing.T, out []byte, mode Mode, playlistKey string) []Segm
 			t.Fatal(err)
 		}
 		object := strings.TrimPrefix(base.ResolveReference(ref).Path, "/")
-		j, err := OpenJob(secret, mode, m[2], object)
+		j, err := OpenJob(ring, mode, m[2], object)
 		if err != nil {
 			t.Fatalf("context of %s: %v", object, err)
 		}
@@ -203,11 +214,11 @@ func TestSegmentContextIsValidOnlyForItsObject(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no context:\n%s", out)
 	}
-	if _, err := OpenJob(secret, Decrypt, m[2], "a/seg0.ts"); err != nil {
+	if _, err := OpenJob(ring, Decrypt, m[2], "a/seg0.ts"); err != nil {
 		t.Fatalf("own object refused: %v", err)
 	}
 	for _, other := range []string{"a/seg1.ts", "b/seg0.ts", "a/index.m3u8"} {
-		if _, err := OpenJob(secret, Decrypt, m[2], other); err == nil {
+		if _, err := OpenJob(ring, Decrypt, m[2], other); err == nil {
 			t.Errorf("context of a/seg0.ts accepted for %s", other)
 		}
 	}
