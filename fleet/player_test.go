@@ -193,17 +193,7 @@ func decode(t testing.TB, text string, fetch, key func(uri string) []byte) [][]b
 	for _, s := range parseMedia(text) {
 		data := fetch(s.uri)
 		if s.keyURI != "" {
-			iv := make([]byte, 16)
-			if s.keyIV != "" {
-				b, err := hex.DecodeString(strings.TrimPrefix(strings.TrimPrefix(s.keyIV, "0x"), "0X"))
-				if err != nil || len(b) > 16 {
-					t.Fatalf("IV %q", s.keyIV)
-				}
-				copy(iv[16-len(b):], b)
-			} else {
-				binary.BigEndian.PutUint64(iv[8:], s.seq)
-			}
-			data = decryptCBC(t, key(s.keyURI), iv, data)
+			data = decryptCBC(t, key(s.keyURI), mustIV(s), data)
 		}
 		out = append(out, data)
 	}
@@ -212,17 +202,11 @@ func decode(t testing.TB, text string, fetch, key func(uri string) []byte) [][]b
 
 func decryptCBC(t testing.TB, key, iv, ct []byte) []byte {
 	t.Helper()
-	if len(key) != 16 || len(ct) == 0 || len(ct)%16 != 0 {
-		t.Fatalf("cannot decrypt %d bytes with a %d-byte key", len(ct), len(key))
+	out, err := tryDecrypt(key, iv, ct)
+	if err != nil {
+		t.Fatalf("cannot decrypt the segment with the key and IV the player got: %v", err)
 	}
-	b, _ := aes.NewCipher(key)
-	out := make([]byte, len(ct))
-	cipher.NewCBCDecrypter(b, iv).CryptBlocks(out, ct)
-	pad := int(out[len(out)-1])
-	if pad < 1 || pad > 16 || !bytes.Equal(out[len(out)-pad:], bytes.Repeat([]byte{byte(pad)}, pad)) {
-		t.Fatal("bad padding: the key or IV the player got does not match the segment")
-	}
-	return out[:len(out)-pad]
+	return out
 }
 
 // sourcePlain is the plaintext of every segment of a sample stream, read
@@ -386,11 +370,29 @@ func sourceFrames(t testing.TB, stream string) []string {
 	return got
 }
 
-func mustHex(t testing.TB, iv string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.TrimPrefix(strings.TrimPrefix(iv, "0x"), "0X"))
-	if err != nil || len(b) != 16 {
-		t.Fatalf("IV %q", iv)
+// tryDecrypt is decryptCBC without a testing.T (for load goroutines).
+func tryDecrypt(key, iv, ct []byte) ([]byte, error) {
+	if len(key) != 16 || len(ct) == 0 || len(ct)%16 != 0 {
+		return nil, fmt.Errorf("%d bytes with a %d-byte key", len(ct), len(key))
 	}
-	return b
+	b, _ := aes.NewCipher(key)
+	out := make([]byte, len(ct))
+	cipher.NewCBCDecrypter(b, iv).CryptBlocks(out, ct)
+	pad := int(out[len(out)-1])
+	if pad < 1 || pad > 16 || !bytes.Equal(out[len(out)-pad:], bytes.Repeat([]byte{byte(pad)}, pad)) {
+		return nil, errors.New("bad padding")
+	}
+	return out[:len(out)-pad], nil
+}
+
+// mustIV is the IV of a segment: its key's IV attribute or its sequence number.
+func mustIV(s segment) []byte {
+	iv := make([]byte, 16)
+	if s.keyIV == "" {
+		binary.BigEndian.PutUint64(iv[8:], s.seq)
+		return iv
+	}
+	b, _ := hex.DecodeString(strings.TrimPrefix(strings.TrimPrefix(s.keyIV, "0x"), "0X"))
+	copy(iv[16-min(16, len(b)):], b)
+	return iv
 }

@@ -193,7 +193,7 @@ func (f *fleet) killMidTransfer(t *testing.T) string {
 	if segs[0].keyIV == "" {
 		t.Fatal("derived key without an explicit IV")
 	}
-	if got := decryptCBC(t, key, mustHex(t, segs[0].keyIV), body); !bytes.Equal(got, f.blob) {
+	if got := decryptCBC(t, key, mustIV(segs[0]), body); !bytes.Equal(got, f.blob) {
 		t.Fatalf("the retried segment from %s does not decrypt to the original", inst)
 	}
 	t.Logf("the retry came whole from %s in %s", inst, time.Since(start).Round(time.Millisecond))
