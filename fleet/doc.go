@@ -11,11 +11,14 @@
 //     encryption mode, checked byte for byte and by ffprobe frame counts;
 //     an instance killed mid-view (mid-transfer even) costs the player one
 //     retry, never a truncated body presented as complete;
+//   - hlsjs_test.go: hls.js in chromium (e2e/player.mjs) plays every mode
+//     through the fleet, its requests spread over every instance;
 //   - rotation_test.go: key_secret and EdgeAuth keys roll across the fleet by
 //     `caddy reload` (add everywhere, promote everywhere, drop) under load,
 //     with views that started before the roll finishing and no request lost.
 //
 // docs/fleet.md says what a fleet must share. Run: `make build && go test
-// ./fleet` (about a minute). Missing tools (bin/caddy, versitygw, haproxy,
-// ffprobe) skip the tests, or fail them when CI=true.
+// ./fleet` (about a minute; `npm ci` in e2e/ for hls.js). Missing tools
+// (bin/caddy, versitygw, haproxy, ffprobe, chromium, node_modules) skip the
+// tests, or fail them when CI=true.
 package fleet

@@ -45,6 +45,7 @@ https://localhost:{$FLEET_PORT_{{.}}} {
 	header X-Fleet-Instance {env.FLEET_INSTANCE}
 	secure_routes {
 		allow GET HEAD /hls/* /keys/*
+		cors {{$.Page}}
 	}
 	edgeauth {
 		key{{range $.EdgeKeys}} {file.{{.}}}{{end}}
@@ -95,6 +96,7 @@ type fleet struct {
 	lb        *haproxy
 	front     map[string]string // mode -> "https://localhost:PORT" (HAProxy)
 	blob      []byte            // big/blob.ts
+	page      string            // "https://localhost:PORT": the player page, another origin
 }
 
 // startFleet starts everything; n instances run the configuration of cfg.
@@ -115,7 +117,8 @@ func startFleet(t *testing.T, n int, cfg secrets) *fleet {
 	vgw.WriteFile(t, "media", "big/index.m3u8", []byte("#EXTM3U\n#EXT-X-TARGETDURATION:60\n#EXTINF:60,\nblob.ts\n#EXT-X-ENDLIST\n"))
 	vgw.WriteFile(t, "media", "big/master.m3u8", []byte("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000000\nindex.m3u8\n"))
 
-	f := &fleet{t: t, dir: t.TempDir(), edgeKeys: map[string]string{}, s3: vgw.Endpoint, front: map[string]string{}, blob: blob}
+	f := &fleet{t: t, dir: t.TempDir(), edgeKeys: map[string]string{}, s3: vgw.Endpoint, front: map[string]string{}, blob: blob,
+		page: startPageServer(t)}
 	for _, name := range []string{"old", "new"} {
 		f.edgeKeys[name] = testutil.RandomHex(t, 32)
 		f.writeSecret("edge-"+name, f.edgeKeys[name])
@@ -164,7 +167,7 @@ func (f *fleet) caddyfile(cfg secrets) string {
 		hls = append(hls, filepath.Join(f.dir, "hls-"+n))
 	}
 	var b bytes.Buffer
-	if err := caddyfileTemplate.Execute(&b, map[string]any{"Modes": modes, "S3": f.s3, "EdgeKeys": edge, "KeySecrets": hls}); err != nil {
+	if err := caddyfileTemplate.Execute(&b, map[string]any{"Modes": modes, "S3": f.s3, "Page": f.page, "EdgeKeys": edge, "KeySecrets": hls}); err != nil {
 		f.t.Fatal(err)
 	}
 	return b.String()
