@@ -87,11 +87,14 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				}
 			}
 		case "key_secret":
-			if args := d.RemainingArgs(); len(args) == 0 {
+			// One value stays key_secret in JSON (configs adapt as before);
+			// several, a rotation, become key_secrets.
+			switch args := d.RemainingArgs(); len(args) {
+			case 0:
 				return d.ArgErr()
-			} else if len(args) == 1 {
+			case 1:
 				h.KeySecret = args[0]
-			} else {
+			default:
 				h.KeySecrets = args
 			}
 		case "key_path":
