@@ -26,14 +26,20 @@ import (
 
 // haproxyTemplate balances every site round-robin over the instances, per
 // request (no stickiness, no prefer-last-server), re-encrypting to Caddy.
-// Health checks take a dead instance out within ~200 ms; until then a
+// Health checks take a dead instance out within ~1.5 s (a check's TLS
+// handshake may take up to 1 s on a loaded machine); until then a
 // connection failure or an empty response is retried on another instance
 // (retry-on + redispatch), which is what a production balancer does too.
+// Only abnormal sessions are logged (dontlog-normal), to the test's output.
 var haproxyTemplate = template.Must(template.New("haproxy.cfg").Parse(`global
 	maxconn 1024
+	log stderr format raw local0
 
 defaults
 	mode http
+	log global
+	option httplog
+	option dontlog-normal
 	timeout connect 2s
 	timeout client 30s
 	timeout server 30s
@@ -41,7 +47,7 @@ defaults
 	retries 3
 	option redispatch 1
 	retry-on conn-failure empty-response response-timeout
-	default-server ssl verify none sni str(localhost) check check-sni localhost inter 200ms fall 1 rise 1
+	default-server ssl verify none sni str(localhost) check check-sni localhost inter 1s fastinter 250ms fall 2 rise 1
 
 listen stats
 	bind 127.0.0.1:{{.Stats}}

@@ -69,6 +69,7 @@ func (l *load) oneView(t *testing.T) {
 		l.mu.Unlock()
 	}()
 	p := newPlayer(t)
+	defer p.client.CloseIdleConnections()
 	base := l.base + "/hls/" + l.stream + "/"
 	get := func(u string) []byte {
 		l.requests.Add(1)
