@@ -159,3 +159,34 @@ func FuzzKeyringOpen(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkContextOpen is the cost of opening a segment context: with one secret
+// (the baseline, Open), and with a rotation list of two where the context
+// was sealed by the primary, by the older secret, or by neither.
+func BenchmarkContextOpen(b *testing.B) {
+	c := sampleContexts()[1]
+	ring := mustKeyring(b, newSecret, oldSecret)
+	for _, bc := range []struct {
+		name   string
+		sealed string
+		open   func(string) error
+	}{
+		{"one secret", Seal(newSecret, c), func(s string) error { _, err := Open(newSecret, s); return err }},
+		{"ring, sealed by the primary", Seal(newSecret, c), func(s string) error { _, _, err := ring.Open(s); return err }},
+		{"ring, sealed by the older", Seal(oldSecret, c), func(s string) error { _, _, err := ring.Open(s); return err }},
+		{"ring, sealed by neither", Seal([]byte("another-secret-0123456789"), c), func(s string) error {
+			if _, _, err := ring.Open(s); !errors.Is(err, ErrBadSignature) {
+				return fmt.Errorf("want ErrBadSignature, got %v", err)
+			}
+			return nil
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := bc.open(bc.sealed); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
