@@ -21,6 +21,8 @@ import (
 var dummyEnv = []string{
 	"EDGEAUTH_KEY=000102030405060708090a0b0c0d0e0f",
 	"HLS_KEY_SECRET=0123456789abcdef0123456789abcdef",
+	"EDGEAUTH_KEY_OLD=0f0e0d0c0b0a09080706050403020100",
+	"HLS_KEY_SECRET_OLD=fedcba9876543210fedcba9876543210",
 	"AWS_ACCESS_KEY_ID=dummy-access",
 	"AWS_SECRET_ACCESS_KEY=dummy-secret",
 	"MINIO_ACCESS_KEY=dummy-minio-access",
@@ -31,7 +33,7 @@ var dummyEnv = []string{
 
 // secretFields are JSON keys whose values must be placeholders, never literal secrets.
 var secretFields = map[string]bool{
-	"keys": true, "key_secret": true, "access_key": true, "secret_key": true,
+	"keys": true, "key_secret": true, "key_secrets": true, "access_key": true, "secret_key": true,
 	"session_token": true, "salt": true,
 }
 

@@ -42,7 +42,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    }
 //	    strip_prefix <path>               # request path minus this = object key
 //	    encryption passthrough|decrypt|encrypt|reencrypt   # default passthrough
-//	    key_secret <secret>               # signs segment contexts, derives per-asset keys
+//	    key_secret <secret> [<older>…]    # signs segment contexts, derives per-asset keys;
+//	                                      # several = rotation: first seals, every one opens
 //	    key_path <path>                   # where keys are served; default /keys
 //	    tokenize                          # append the request's token to rewritten URIs
 //	    timeout <duration>                # origin response headers / body stall; default 10s
@@ -88,7 +89,16 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				}
 			}
 		case "key_secret":
-			h.KeySecret, err = oneArg(d)
+			// One value stays key_secret in JSON (configs adapt as before);
+			// several, a rotation, become key_secrets.
+			switch args := d.RemainingArgs(); len(args) {
+			case 0:
+				return d.ArgErr()
+			case 1:
+				h.KeySecret = args[0]
+			default:
+				h.KeySecrets = args
+			}
 		case "key_path":
 			h.KeyPath, err = oneArg(d)
 		case "tokenize":

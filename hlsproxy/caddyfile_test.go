@@ -73,6 +73,7 @@ func TestUnmarshalCaddyfileErrorsNameTheLine(t *testing.T) {
 		"conflicting address":  "hls_proxy {\n origin s3://b {\n path_style\n virtual_hosted\n }\n}",
 		"argument on block":    "hls_proxy extra {\n origin s3://b\n}",
 		"tokenize argument":    "hls_proxy {\n origin s3://b\n tokenize yes\n}",
+		"key_secret no value":  "hls_proxy {\n origin s3://b\n key_secret\n}",
 	}
 	for name, src := range cases {
 		t.Run(name, func(t *testing.T) {

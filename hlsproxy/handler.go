@@ -19,6 +19,7 @@ import (
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
 )
 
 func init() {
@@ -36,6 +37,10 @@ type Handler struct {
 	// KeySecret signs segment contexts and derives per-asset keys
 	// (required unless passthrough). Placeholders {env.*} and {file.*} work.
 	KeySecret string `json:"key_secret,omitempty"`
+	// KeySecrets replaces KeySecret for a rotation: every secret opens
+	// contexts and derives the keys their playlists named, the first seals
+	// and derives for new playlists (secrets.go).
+	KeySecrets []string `json:"key_secrets,omitempty"`
 	// KeyPath is where the proxy serves keys. Default /keys.
 	KeyPath string `json:"key_path,omitempty"`
 	// Tokenize appends the request's token to every rewritten URI.
@@ -60,7 +65,7 @@ type Handler struct {
 	RawObjects []string `json:"raw_objects,omitempty"`
 
 	mode     delivery.Mode
-	secret   []byte
+	secrets  *segcrypt.Keyring
 	pool     *origin.Pool
 	rewriter *delivery.Rewriter
 	cache    *playlistCache
@@ -100,18 +105,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.VODCacheTTL <= 0 {
 		h.VODCacheTTL = caddy.Duration(time.Minute)
 	}
-	if h.KeySecret != "" {
-		s, err := repl.ReplaceOrErr(h.KeySecret, true, true)
-		if err != nil {
-			return fmt.Errorf("key_secret: %w", err)
-		}
-		if len(s) < 16 {
-			return fmt.Errorf("key_secret: must be at least 16 bytes, got %d", len(s))
-		}
-		h.secret = []byte(s)
-	}
-	if h.mode.NeedsSecret() && h.secret == nil {
-		return fmt.Errorf("encryption %s needs key_secret", h.mode)
+	if err := h.provisionSecrets(repl); err != nil {
+		return err
 	}
 	if h.AssetPolicy != nil {
 		if err := h.AssetPolicy.provision(); err != nil {
@@ -136,7 +131,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.rewriter = &delivery.Rewriter{
 		Layout:  delivery.Layout{StripPrefix: h.StripPrefix, KeyPath: h.KeyPath},
 		Mode:    h.mode,
-		Secret:  h.secret,
+		Secrets: h.secrets,
 		Origins: origins,
 	}
 	if h.PlaylistCache >= 0 {

@@ -24,7 +24,11 @@ func (h *Handler) serveKey(w http.ResponseWriter, r *http.Request, q *request) e
 		if !ok {
 			return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("no key at %s", q.key))
 		}
-		k := delivery.DeliveryKey(h.secret, asset)
+		sec, err := h.derivedKeySecret(r)
+		if err != nil {
+			return err
+		}
+		k := sec.DeriveKey(asset)
 		return h.writeKey(w, r, q, k[:])
 	}
 	if h.mode != delivery.Passthrough {

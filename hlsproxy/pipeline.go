@@ -83,7 +83,7 @@ func (h *Handler) classify(r *http.Request) (*request, error) {
 	case target.IsKey:
 		q.kind = kindKey
 	case sealed != "" && h.mode != delivery.Passthrough:
-		job, err := delivery.OpenJob(h.secret, h.mode, h.rewriter.Site(), sealed, target.Key)
+		job, err := delivery.OpenJob(h.secrets, h.mode, h.rewriter.Site(), sealed, target.Key)
 		if err != nil {
 			h.metrics.denied("bad_context")
 			h.logger.Info("segment context refused", zap.String("path", p.Escaped), zap.Error(err))

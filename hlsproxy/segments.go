@@ -105,7 +105,7 @@ func (h *Handler) serveDecrypted(w http.ResponseWriter, r *http.Request, q *requ
 			return readCloser{segcrypt.NewRangeDecrypter(body, sk, job.StorageIV, win), body}, nil
 		})
 	}
-	dk, div := delivery.DeliveryKey(h.secret, job.Asset), delivery.DeliveryIV(h.secret, job.Asset)
+	dk, div := job.DeliveryKey(), job.DeliveryIV()
 	out.size = segcrypt.EncryptedLen(plainLen)
 	return h.writeOutput(w, r, out, func(rng httpx.Range) (io.ReadCloser, error) {
 		body, err := fetchCipher(0, cipherLen-1)
@@ -145,7 +145,7 @@ func (h *Handler) serveEncrypted(w http.ResponseWriter, r *http.Request, q *requ
 	if resp.ContentLength >= 0 {
 		out.size = segcrypt.EncryptedLen(resp.ContentLength)
 	}
-	dk, div := delivery.DeliveryKey(h.secret, job.Asset), delivery.DeliveryIV(h.secret, job.Asset)
+	dk, div := job.DeliveryKey(), job.DeliveryIV()
 	return h.writeOutput(w, r, out, func(rng httpx.Range) (io.ReadCloser, error) {
 		if body == nil {
 			return nil, h.cryptoFailure(key, "no_body", errors.New("origin sent no body"))

@@ -30,6 +30,9 @@ type SegmentJob struct {
 	StorageIV segcrypt.IV
 	// Asset names the derived delivery key and IV (Encrypt, Reencrypt).
 	Asset string
+	// Secret sealed the context; it derives the delivery key and IV, as it
+	// did for the playlist that named the segment.
+	Secret segcrypt.Secret
 }
 
 // Decrypts reports whether the job removes at-rest encryption.
@@ -42,9 +45,9 @@ func (j SegmentJob) Encrypts() bool { return j.Mode == Encrypt || j.Mode == Reen
 // turns it into a job. It fails for a bad signature, a context minted for
 // another object (another segment, another asset), a mode other than the
 // configured one (a context minted under another configuration), or
-// inconsistent fields.
-func OpenJob(secret []byte, configured Mode, site, sealed, object string) (SegmentJob, error) {
-	c, err := segcrypt.Open(secret, sealed)
+// inconsistent fields. Any secret of the ring may have sealed it.
+func OpenJob(ring *segcrypt.Keyring, configured Mode, site, sealed, object string) (SegmentJob, error) {
+	c, sec, err := ring.Open(sealed)
 	if err != nil {
 		return SegmentJob{}, err
 	}
@@ -54,7 +57,7 @@ func OpenJob(secret []byte, configured Mode, site, sealed, object string) (Segme
 	if s, ok := c.Extra[ctxSite]; ok && s != site {
 		return SegmentJob{}, fmt.Errorf("segment context minted by another site (%q)", s)
 	}
-	j := SegmentJob{Mode: Mode(c.Mode), StorageKey: c.KeyRef, Asset: c.Asset}
+	j := SegmentJob{Mode: Mode(c.Mode), StorageKey: c.KeyRef, Asset: c.Asset, Secret: sec}
 	switch {
 	case j.Mode == configured:
 	case configured == Reencrypt && j.Mode == Encrypt: // clear-at-rest segments of a reencrypt playlist
@@ -77,12 +80,12 @@ func OpenJob(secret []byte, configured Mode, site, sealed, object string) (Segme
 	return j, nil
 }
 
-// DeliveryKey and DeliveryIV are the derived key and IV of an asset; the
-// inserted EXT-X-KEY names that IV explicitly.
-func DeliveryKey(secret []byte, asset string) segcrypt.Key { return segcrypt.DeriveKey(secret, asset) }
+// DeliveryKey is the derived key of the job's asset under the secret that
+// sealed its context.
+func (j SegmentJob) DeliveryKey() segcrypt.Key { return j.Secret.DeriveKey(j.Asset) }
 
-// DeliveryIV is the explicit IV of the asset's inserted EXT-X-KEY.
-func DeliveryIV(secret []byte, asset string) segcrypt.IV { return segcrypt.DeriveIV(secret, asset) }
+// DeliveryIV is the explicit IV the asset's inserted EXT-X-KEY names.
+func (j SegmentJob) DeliveryIV() segcrypt.IV { return j.Secret.DeriveIV(j.Asset) }
 
 // Site names the configuration a Rewriter mints contexts for (see ctxSite).
 func (rw *Rewriter) Site() string { return string(rw.Mode) + " " + rw.Layout.StripPrefix }

@@ -19,8 +19,8 @@ var ErrUnsupported = errors.New("unsupported by this encryption mode")
 type Rewriter struct {
 	Layout  Layout
 	Mode    Mode
-	Secret  []byte          // signs segment contexts, derives keys (required unless Passthrough)
-	Origins []origin.Origin // absolute URIs under their URLPrefixes map back to keys
+	Secrets *segcrypt.Keyring // its primary seals contexts and derives keys (required unless Passthrough)
+	Origins []origin.Origin   // absolute URIs under their URLPrefixes map back to keys
 }
 
 // Rewrite rewrites the playlist stored at playlistKey. Every URI that points
@@ -43,8 +43,9 @@ func (rw *Rewriter) Rewrite(src []byte, playlistKey string, tok Token) ([]byte, 
 	}
 	opts := playlist.Options{AppendURI: r.appendURI, KeyTag: r.keyTag}
 	if rw.Mode.ServesDerivedKeys() {
-		k := segcrypt.DeriveIV(rw.Secret, asset)
-		keyURI := r.withToken(rw.Layout.DerivedKeyPath(asset))
+		sec := rw.Secrets.Primary()
+		k := sec.DeriveIV(asset)
+		keyURI := r.withToken(DerivedKeyURI(rw.Layout, sec, asset))
 		opts.InsertBeforeFirstSegment = []string{
 			fmt.Sprintf(`#EXT-X-KEY:METHOD=AES-128,URI="%s",IV=%s`, keyURI, k.String()),
 		}
@@ -130,7 +131,7 @@ func (r *run) mapURI(c *playlist.URIContext) string {
 			return c.URI
 		}
 		if ctx != nil {
-			target = playlist.AppendQuery(target, CtxParam, segcrypt.Seal(r.rw.Secret, *ctx))
+			target = playlist.AppendQuery(target, CtxParam, r.rw.Secrets.Primary().Seal(*ctx))
 		}
 	}
 	return r.withToken(target)

@@ -13,6 +13,17 @@ import (
 
 var secret = []byte("0123456789abcdef-test-secret")
 
+// ring holds secret alone.
+var ring = mustRing(secret)
+
+func mustRing(secrets ...[]byte) *segcrypt.Keyring {
+	r, err := segcrypt.NewKeyring(secrets...)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
 func newRewriter(t *testing.T, mode Mode) *Rewriter {
 	t.Helper()
 	o, err := origin.NewHTTP(origin.HTTPConfig{BaseURL: "https://dam.example.com/media"})
@@ -20,7 +31,7 @@ func newRewriter(t *testing.T, mode Mode) *Rewriter {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { o.Close() })
-	return &Rewriter{Layout: Layout{StripPrefix: "/hls", KeyPath: "/keys"}, Mode: mode, Secret: secret, Origins: []origin.Origin{o}}
+	return &Rewriter{Layout: Layout{StripPrefix: "/hls", KeyPath: "/keys"}, Mode: mode, Secrets: ring, Origins: []origin.Origin{o}}
 }
 
 const encryptedMedia = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:7\n" +
@@ -105,8 +116,8 @@ func TestEncryptInsertsDerivedKeyAndRefusesEncryptedOrigins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iv := DeliveryIV(secret, "a/v1").String()
-	wantKey := `#EXT-X-KEY:METHOD=AES-128,URI="/keys/a/v1/aes128.key?tok=x",IV=` + iv + "\n#EXT-X-MAP:"
+	iv := segcrypt.DeriveIV(secret, "a/v1").String()
+	wantKey := `#EXT-X-KEY:METHOD=AES-128,URI="/keys/a/v1/aes128.key?mgkid=` + segcrypt.SecretID(secret) + `&tok=x",IV=` + iv + "\n#EXT-X-MAP:"
 	if !strings.Contains(string(out), wantKey) {
 		t.Fatalf("no derived key before the map:\n%s", out)
 	}
@@ -152,29 +163,29 @@ func TestCryptoModesRefuseByteRangeSegments(t *testing.T) {
 
 func TestOpenJobRejectsTamperingAndForeignModes(t *testing.T) {
 	sealed := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt", KeyRef: "a/key.bin", Seq: 3, Extra: map[string]string{"o": "a/s.ts"}})
-	if _, err := OpenJob(secret, Decrypt, "", sealed, "a/s.ts"); err != nil {
+	if _, err := OpenJob(ring, Decrypt, "", sealed, "a/s.ts"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenJob(secret, Encrypt, "", sealed, "a/s.ts"); err == nil {
+	if _, err := OpenJob(ring, Encrypt, "", sealed, "a/s.ts"); err == nil {
 		t.Error("decrypt context accepted under encrypt")
 	}
-	if _, err := OpenJob([]byte("another secret of enough length"), Decrypt, "", sealed, "a/s.ts"); err == nil {
+	if _, err := OpenJob(mustRing([]byte("another secret of enough length")), Decrypt, "", sealed, "a/s.ts"); err == nil {
 		t.Error("context accepted with another secret")
 	}
 	bad := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt", KeyRef: "../etc/passwd", Extra: map[string]string{"o": "a/s.ts"}})
-	if _, err := OpenJob(secret, Decrypt, "", bad, "a/s.ts"); err == nil {
+	if _, err := OpenJob(ring, Decrypt, "", bad, "a/s.ts"); err == nil {
 		t.Error("traversal key reference accepted")
 	}
 	// A decrypt context without a storage key names a segment stored in
 	// clear: a job that neither decrypts nor encrypts, for that object only.
 	noKey := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt", Extra: map[string]string{"o": "a/s.ts"}})
-	if j, err := OpenJob(secret, Decrypt, "", noKey, "a/s.ts"); err != nil || j.Decrypts() || j.Encrypts() {
+	if j, err := OpenJob(ring, Decrypt, "", noKey, "a/s.ts"); err != nil || j.Decrypts() || j.Encrypts() {
 		t.Errorf("clear decrypt context: job %+v, %v", j, err)
 	}
-	if _, err := OpenJob(secret, Decrypt, "", noKey, "a/t.ts"); err == nil {
+	if _, err := OpenJob(ring, Decrypt, "", noKey, "a/t.ts"); err == nil {
 		t.Error("clear decrypt context accepted on another object")
 	}
-	if _, err := OpenJob(secret, Reencrypt, "", noKey, "a/s.ts"); err == nil {
+	if _, err := OpenJob(ring, Reencrypt, "", noKey, "a/s.ts"); err == nil {
 		t.Error("clear decrypt context accepted under reencrypt")
 	}
 }
@@ -193,7 +204,7 @@ func segmentJobs(t *testing.T, out []byte, mode Mode, playlistKey string) []Segm
 			t.Fatal(err)
 		}
 		object := strings.TrimPrefix(base.ResolveReference(ref).Path, "/")
-		j, err := OpenJob(secret, mode, newRewriter(t, mode).Site(), m[2], object)
+		j, err := OpenJob(ring, mode, newRewriter(t, mode).Site(), m[2], object)
 		if err != nil {
 			t.Fatalf("context of %s: %v", object, err)
 		}
@@ -212,18 +223,18 @@ func TestSegmentContextIsValidOnlyForItsObject(t *testing.T) {
 		t.Fatalf("no context:\n%s", out)
 	}
 	site := newRewriter(t, Decrypt).Site()
-	if _, err := OpenJob(secret, Decrypt, site, m[2], "a/seg0.ts"); err != nil {
+	if _, err := OpenJob(ring, Decrypt, site, m[2], "a/seg0.ts"); err != nil {
 		t.Fatalf("own object refused: %v", err)
 	}
 	for _, other := range []string{"a/seg1.ts", "b/seg0.ts", "a/index.m3u8"} {
-		if _, err := OpenJob(secret, Decrypt, site, m[2], other); err == nil {
+		if _, err := OpenJob(ring, Decrypt, site, m[2], other); err == nil {
 			t.Errorf("context of a/seg0.ts accepted for %s", other)
 		}
 	}
 	// Another site sharing the secret (another strip prefix, or a mode the
 	// context would also be accepted under) cannot replay it.
 	for _, s := range []string{"decrypt /other", "reencrypt " + newRewriter(t, Decrypt).Layout.StripPrefix} {
-		if _, err := OpenJob(secret, Decrypt, s, m[2], "a/seg0.ts"); err == nil {
+		if _, err := OpenJob(ring, Decrypt, s, m[2], "a/seg0.ts"); err == nil {
 			t.Errorf("context of site %q accepted by site %q", site, s)
 		}
 	}
@@ -233,7 +244,7 @@ func TestSegmentContextIsValidOnlyForItsObject(t *testing.T) {
 	}
 	if em := ctxRE.FindStringSubmatch(string(enc)); em == nil {
 		t.Fatal("no encrypt context")
-	} else if _, err := OpenJob(secret, Reencrypt, newRewriter(t, Reencrypt).Site(), em[2], "a/seg0.ts"); err == nil {
+	} else if _, err := OpenJob(ring, Reencrypt, newRewriter(t, Reencrypt).Site(), em[2], "a/seg0.ts"); err == nil {
 		t.Error("an encrypt site's context was accepted by a reencrypt site")
 	}
 }

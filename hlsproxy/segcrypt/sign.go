@@ -83,20 +83,10 @@ func Seal(secret []byte, c Context) string {
 // ErrMalformedContext or ErrBadSignature and never panics; callers must
 // reject the request on any error. Open does not check Expires: see Expired.
 func Open(secret []byte, s string) (Context, error) {
-	if len(s) > MaxSealedLen {
-		return Context{}, fmt.Errorf("%w: %d bytes, limit %d", ErrMalformedContext, len(s), MaxSealedLen)
+	p, mac, err := splitSealed(s)
+	if err != nil {
+		return Context{}, err
 	}
-	// encoding/base64 skips CR and LF even in Strict mode, so a sealed
-	// context with a line break appended would otherwise still open: one
-	// context, one spelling.
-	raw, err := b64.DecodeString(s)
-	if err != nil || strings.ContainsAny(s, "\r\n") {
-		return Context{}, fmt.Errorf("%w: not base64url", ErrMalformedContext)
-	}
-	if len(raw) < 1+sealMACLen {
-		return Context{}, fmt.Errorf("%w: %d bytes is too short", ErrMalformedContext, len(raw))
-	}
-	p, mac := raw[:len(raw)-sealMACLen], raw[len(raw)-sealMACLen:]
 	if !hmac.Equal(mac, sealMAC(secret, p)) {
 		return Context{}, ErrBadSignature
 	}
@@ -105,6 +95,24 @@ func Open(secret []byte, s string) (Context, error) {
 		return Context{}, fmt.Errorf("%w: %v", ErrMalformedContext, err)
 	}
 	return c, nil
+}
+
+// splitSealed checks a sealed string's form and splits it into payload and MAC.
+func splitSealed(s string) (payload, mac []byte, err error) {
+	if len(s) > MaxSealedLen {
+		return nil, nil, fmt.Errorf("%w: %d bytes, limit %d", ErrMalformedContext, len(s), MaxSealedLen)
+	}
+	// encoding/base64 skips CR and LF even in Strict mode, so a sealed
+	// context with a line break appended would otherwise still open: one
+	// context, one spelling.
+	raw, err := b64.DecodeString(s)
+	if err != nil || strings.ContainsAny(s, "\r\n") {
+		return nil, nil, fmt.Errorf("%w: not base64url", ErrMalformedContext)
+	}
+	if len(raw) < 1+sealMACLen {
+		return nil, nil, fmt.Errorf("%w: %d bytes is too short", ErrMalformedContext, len(raw))
+	}
+	return raw[:len(raw)-sealMACLen], raw[len(raw)-sealMACLen:], nil
 }
 
 // Expired reports whether c carries an expiry that is before now.
