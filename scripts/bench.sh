@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench.sh — what `make bench` runs: every performance target of issue 8 against its
+# bench.sh — what `make bench` runs: every performance target of issues 8 and 16 against its
 # baseline measured in the same run, summarised in BENCHMARKS.md.
 #
 #   make bench                 # full run, ~7-9 min on 2 cores
@@ -123,11 +123,15 @@ gobench delivery ./hlsproxy/delivery/ '^Benchmark(DeliveryRewrite10kTokenized|Gr
 gobench origin ./hlsproxy/origin/ '^BenchmarkFetch2MiB$'
 gobench copy ./bench/ '^BenchmarkCopyToIdleTimeoutWriter$'
 
-# segcrypt interleaved with `openssl speed` on 2 MB buffers, so both see the same load.
-echo ">> go bench ./hlsproxy/segcrypt/ + openssl speed, $GO_COUNT rounds"
+# aescbc (raw CBC, with its crypto/cipher twin) and segcrypt (streaming) interleaved with
+# `openssl speed` on 2 MB buffers, so all three see the same load.
+echo ">> go bench ./internal/aescbc/ + ./hlsproxy/segcrypt/ + openssl speed, $GO_COUNT rounds"
+: >"$OUT/go-aescbc.txt"
 : >"$OUT/go-segcrypt.txt"
 for ((i = 0; i < GO_COUNT; i++)); do
-	go test -run '^$' -bench '^Benchmark(Decrypt2MB|Encrypt2MB|RawCBCDecrypt2MB|RawCBCEncrypt2MB|OpenSSLDecrypt2MB|OpenSSLEncrypt2MB)$' \
+	go test -run '^$' -bench '^Benchmark(Decrypt2MB|Encrypt2MB)$' \
+		-benchmem -count 1 -benchtime "$GO_BENCHTIME" ./internal/aescbc/ >>"$OUT/go-aescbc.txt" 2>&1 || true
+	go test -run '^$' -bench '^Benchmark(Decrypt2MB|Encrypt2MB|OpenSSLDecrypt2MB|OpenSSLEncrypt2MB)$' \
 		-benchmem -count 1 -benchtime "$GO_BENCHTIME" ./hlsproxy/segcrypt/ >>"$OUT/go-segcrypt.txt" 2>&1 || true
 	for op in enc dec; do
 		flag=""

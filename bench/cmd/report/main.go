@@ -164,9 +164,12 @@ const methodNotes = `
   versitygw (SigV4, same bytes). ` + "`wrk -t2 -c16`" + `, rounds interleaved, median req/s of the rounds.
   "proxy CPU per request" is the proxy process's user+system time (/proc/PID/stat) over a wrk
   round divided by its requests: on a shared machine it is steadier than req/s.
-- **decrypt / encrypt**: ` + "`hlsproxy/segcrypt`" + ` BenchmarkDecrypt2MB / BenchmarkEncrypt2MB (streaming
-  io.Copy through the segcrypt reader) vs ` + "`openssl speed -evp aes-128-cbc [-decrypt] -bytes 2097152`" + `
-  (in-memory, AES-NI), interleaved round by round. The "openssl enc process" rows compare with
+- **AES-128-CBC**: ` + "`internal/aescbc`" + ` BenchmarkDecrypt2MB/aescbc and BenchmarkEncrypt2MB/aescbc (one
+  CryptBlocks over a 2 MB buffer: AES-NI assembly, decryption eight blocks in flight) and their
+  crypto/cipher twins (/stdlib) vs ` + "`openssl speed -evp aes-128-cbc [-decrypt] -bytes 2097152`" + `
+  (in-memory, AES-NI), interleaved round by round. The streaming rows are ` + "`hlsproxy/segcrypt`" + `
+  BenchmarkDecrypt2MB / BenchmarkEncrypt2MB (io.Copy through the segcrypt reader: the source copy
+  into its 32 KiB buffer is included). The "openssl enc process" rows compare with
   BenchmarkOpenSSL*2MB, which runs ` + "`openssl enc`" + ` on a 2 MB file per op (process start included).
 - **rewrite**: ` + "`hlsproxy/playlist`" + ` BenchmarkRewrite10kSegments vs BenchmarkGrafovDecode10kSegments;
   ` + "`hlsproxy/delivery`" + ` BenchmarkDeliveryRewrite10kTokenized vs BenchmarkGrafovDecode10k.

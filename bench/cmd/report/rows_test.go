@@ -64,6 +64,18 @@ func TestTargetsPassAndMissOnTheirThresholds(t *testing.T) {
 			"go-segcrypt.txt": "BenchmarkDecrypt2MB-2 10 1 ns/op 850 MB/s\n",
 			"results.tsv":     "openssl_mbps\tdec\t1000\n",
 		}, "decrypt a 2 MB", bench.Pass},
+		{"raw aescbc decrypt at 0.85x openssl passes its 0.8x target", map[string]string{
+			"go-aescbc.txt": "BenchmarkDecrypt2MB/aescbc-2 10 1 ns/op 850 MB/s\nBenchmarkDecrypt2MB/stdlib-2 10 1 ns/op 170 MB/s\n",
+			"results.tsv":   "openssl_mbps\tdec\t1000\n",
+		}, "AES-128-CBC decrypt", bench.Pass},
+		{"raw aescbc encrypt at 0.85x openssl misses its 0.9x target", map[string]string{
+			"go-aescbc.txt": "BenchmarkEncrypt2MB/aescbc-2 10 1 ns/op 850 MB/s\n",
+			"results.tsv":   "openssl_mbps\tenc\t1000\n",
+		}, "AES-128-CBC encrypt", bench.Miss},
+		{"raw aescbc encrypt uses the median of the rounds", map[string]string{
+			"go-aescbc.txt": "BenchmarkEncrypt2MB/aescbc-2 10 1 ns/op 500 MB/s\nBenchmarkEncrypt2MB/aescbc-2 10 1 ns/op 950 MB/s\nBenchmarkEncrypt2MB/aescbc-2 10 1 ns/op 960 MB/s\n",
+			"results.tsv":   "openssl_mbps\tenc\t1000\nopenssl_mbps\tenc\t1100\nopenssl_mbps\tenc\t900\n",
+		}, "AES-128-CBC encrypt", bench.Pass},
 		{"p99 time to headers 1.5 ms above reverse_proxy misses", map[string]string{
 			"load.jsonl": `{"label":"baseline","conc":1000,"period_s":20,"requests":1000,"ttfb_p99_ms":5,"total_p99_ms":9,"rps":50}` + "\n" +
 				`{"label":"ours","conc":1000,"period_s":20,"requests":1000,"ttfb_p99_ms":6.5,"total_p99_ms":9,"rps":50}` + "\n",
