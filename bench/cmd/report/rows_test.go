@@ -80,6 +80,18 @@ func TestTargetsPassAndMissOnTheirThresholds(t *testing.T) {
 			"load.jsonl": `{"label":"baseline","conc":1000,"period_s":20,"requests":1000,"ttfb_p99_ms":5,"total_p99_ms":9,"rps":50}` + "\n" +
 				`{"label":"ours","conc":1000,"period_s":20,"requests":1000,"ttfb_p99_ms":6.5,"total_p99_ms":9,"rps":50}` + "\n",
 		}, "1 000 concurrent", bench.Miss},
+		{"HTTPS 2 MB decrypt at 0.92x reverse_proxy passes its 0.9x target", map[string]string{
+			"results.tsv": "rps\thttps-2m-baseline\t500\nrps\thttps-2m-decrypt\t460\n",
+		}, "HTTPS 2 MB segment: decrypt", bench.Pass},
+		{"HTTPS 2 MB encrypt at 0.65x misses its 0.7x target", map[string]string{
+			"results.tsv": "rps\thttps-2m-baseline\t500\nrps\thttps-2m-encrypt\t325\n",
+		}, "HTTPS 2 MB segment: encrypt", bench.Miss},
+		{"HTTPS 2 MB passthrough with a wrk error misses even when fast", map[string]string{
+			"results.tsv": "rps\thttps-2m-baseline\t500\nrps\thttps-2m-passthrough\t520\nwrk_errors\thttps-2m-passthrough\t1\n",
+		}, "HTTPS 2 MB segment: passthrough", bench.Miss},
+		{"HTTPS 6 MB rows carry no verdict", map[string]string{
+			"results.tsv": "rps\thttps-6m-baseline\t100\nrps\thttps-6m-reencrypt\t10\n",
+		}, "HTTPS 6 MB segment: reencrypt", bench.Info},
 		{"a missing measurement is reported as not measured", map[string]string{}, "token verify", bench.Skip},
 	}
 	for _, tt := range tests {
@@ -91,7 +103,7 @@ func TestTargetsPassAndMissOnTheirThresholds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := rowByPrefix(t, rows(r), tt.prefix); got.Status != tt.want {
+			if got := rowByPrefix(t, append(httpsRows(r), rows(r)...), tt.prefix); got.Status != tt.want {
 				t.Errorf("status = %q, want %q (row %+v)", got.Status, tt.want, got)
 			}
 		})
