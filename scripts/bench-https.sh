@@ -130,6 +130,7 @@ if [[ ${BENCH_PROFILE:-0} == 1 ]]; then
 		PIDS+=($!)
 		wrk -t2 -c"$WRK_CONN" -d"${HTTPS_SECS}s" --timeout 30s "${HTTPS_URL[2m.$mode]}" >"$OUT/wrk-profile-$mode.txt" 2>&1 || true
 		wait "${PIDS[-1]}" || true
+		go tool pprof -top -nodecount 14 "$CADDY" "$OUT/https-$mode.cpu.pprof" >"$OUT/profile-https-$mode.txt" 2>/dev/null || true
 	done
 fi
 stop_proxy

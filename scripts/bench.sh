@@ -4,7 +4,8 @@
 #
 #   make bench                 # full run, ~9-10 min on 2 cores
 #   BENCH_QUICK=1 make bench   # ~2-3 min, fewer and shorter runs
-#   BENCH_PROFILE=1 ...        # also take a CPU profile of Caddy during a load run
+#   BENCH_PROFILE=1 ...        # also CPU profiles of Caddy: one HTTP load run, and each HTTPS mode
+#                              # (its top functions go into BENCHMARKS.md)
 #   BENCH_OUT=/tmp/x ...       # keep raw outputs there (default: a temp dir, printed)
 #   BENCH_CADDY=/path/caddy    # measure another build (before/after a fix); default bin/caddy
 #   BENCH_MD=/path/x.md        # where the table goes; default BENCHMARKS.md

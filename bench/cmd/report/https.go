@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/mediagate/caddy-mediagate/bench"
 )
@@ -62,4 +64,24 @@ func httpsRows(r *run) []bench.Row {
 		}
 	}
 	return out
+}
+
+// writeProfiles adds, when bench.sh ran with BENCH_PROFILE=1, the top functions of the
+// proxy's CPU profile during each HTTPS 2 MB mode: where the cost above reverse_proxy goes.
+func writeProfiles(w *bytes.Buffer, r *run) {
+	if len(r.profile) == 0 {
+		return
+	}
+	w.WriteString("\n## Where the proxy's CPU goes (HTTPS 2 MB, BENCH_PROFILE=1)\n\n")
+	w.WriteString("`go tool pprof -top` of Caddy during one wrk round per mode (flat = in the function itself).\n")
+	for _, m := range httpsModes {
+		p, ok := r.profile[m.mode]
+		if !ok {
+			continue
+		}
+		if i := strings.Index(p, "      flat"); i >= 0 {
+			p = p[i:] // drop pprof's header lines (file, build id, time)
+		}
+		fmt.Fprintf(w, "\n%s:\n\n```\n%s```\n", m.mode, p)
+	}
 }

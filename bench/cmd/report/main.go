@@ -26,6 +26,7 @@ type run struct {
 	strs    map[string]map[string]string    // kind -> label -> last raw value
 	gobench map[string][]bench.Result       // file stem (edgetoken, segcrypt, ...) -> results
 	load    []bench.LoadResult
+	profile map[string]string // HTTPS mode -> `go tool pprof -top` output (BENCH_PROFILE=1)
 }
 
 func main() {
@@ -55,7 +56,7 @@ func main() {
 
 func load(dir string) (*run, error) {
 	r := &run{meta: map[string]string{}, values: map[string]map[string][]float64{},
-		strs: map[string]map[string]string{}, gobench: map[string][]bench.Result{}}
+		strs: map[string]map[string]string{}, gobench: map[string][]bench.Result{}, profile: map[string]string{}}
 	if err := r.readResults(filepath.Join(dir, "results.tsv")); err != nil {
 		return nil, err
 	}
@@ -72,6 +73,11 @@ func load(dir string) (*run, error) {
 		}
 		stem := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "go-"), ".txt")
 		r.gobench[stem] = res
+	}
+	for _, m := range httpsModes {
+		if data, err := os.ReadFile(filepath.Join(dir, "profile-https-"+m.mode+".txt")); err == nil {
+			r.profile[m.mode] = string(data)
+		}
 	}
 	if data, err := os.ReadFile(filepath.Join(dir, "load.jsonl")); err == nil {
 		for i, line := range bytes.Split(data, []byte("\n")) {
@@ -152,6 +158,7 @@ func writeReport(w *bytes.Buffer, r *run, headline, rows []bench.Row) {
 	_ = bench.WriteTable(w, headline)
 	w.WriteString("\n## Supporting figures\n\n")
 	_ = bench.WriteTable(w, rows)
+	writeProfiles(w, r)
 	w.WriteString(methodNotes)
 }
 

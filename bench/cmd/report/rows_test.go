@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,5 +108,28 @@ func TestTargetsPassAndMissOnTheirThresholds(t *testing.T) {
 				t.Errorf("status = %q, want %q (row %+v)", got.Status, tt.want, got)
 			}
 		})
+	}
+}
+
+func TestHTTPSProfilesGoIntoTheReportOnlyWhenTaken(t *testing.T) {
+	top := "File: caddy\nBuild ID: x\n      flat  flat%   sum%        cum   cum%\n     0.81s 43.78% 43.78%      0.81s 43.78%  aescbc.encryptBlocks\n"
+	for _, taken := range []bool{false, true} {
+		files := map[string]string{"results.tsv": ""}
+		if taken {
+			files["profile-https-encrypt.txt"] = top
+		}
+		r, err := load(writeRun(t, files))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var md bytes.Buffer
+		writeReport(&md, r, httpsRows(r), rows(r))
+		out := md.String()
+		if got := strings.Contains(out, "Where the proxy's CPU goes"); got != taken {
+			t.Fatalf("profile taken = %v, section present = %v", taken, got)
+		}
+		if taken && (!strings.Contains(out, "aescbc.encryptBlocks") || strings.Contains(out, "Build ID")) {
+			t.Fatalf("profile section should hold the pprof table without its header:\n%s", out)
+		}
 	}
 }
