@@ -19,10 +19,15 @@ const schedSize = 11 * BlockSize // 10 rounds + the initial whitening key
 // crypto/cipher fallback on the same vectors.
 var useAsm = hasAESNI
 
+// useVAES likewise decides whether a Block's decryption uses VAES (hasVAES);
+// tests set it to false to run the 128-bit AES-NI path on a VAES CPU.
+var useVAES = hasVAES
+
 // Block is an expanded AES-128 key, both directions. It is immutable and may
 // be shared by any number of modes and goroutines.
 type Block struct {
 	enc, dec [schedSize]byte // round keys 0..10; dec in AESDEC order (AESIMC applied)
+	wide     bool            // decrypt with VAES, 16 blocks at a time
 	std      cipher.Block    // the fallback; nil on the assembly path
 }
 
@@ -35,6 +40,7 @@ func NewCipher(key []byte) (*Block, error) {
 	b := &Block{}
 	if useAsm {
 		expandKey(key, &b.enc, &b.dec)
+		b.wide = useVAES
 		return b, nil
 	}
 	std, err := aes.NewCipher(key)
@@ -129,7 +135,7 @@ func (d *Decrypter) CryptBlocks(dst, src []byte) {
 		d.std.CryptBlocks(dst, src)
 		return
 	}
-	decryptBlocks(&d.b.dec, &d.iv, &dst[0], &src[0], len(src)/BlockSize)
+	decryptCBC(d.b, &d.iv, dst, src)
 }
 
 func checkIV(iv []byte) {

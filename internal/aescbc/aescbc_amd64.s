@@ -247,3 +247,72 @@ dec_loop1:
 dec_done:
 	MOVOU X15, (R8)
 	RET
+
+// One 256-bit round over Y0..Y7 (two blocks each), the round key at off(AX)
+// broadcast to both lanes of Y8.
+#define WDEC(off) \
+	VBROADCASTI128 off(AX), Y8; \
+	VAESDEC        Y8, Y0, Y0; \
+	VAESDEC        Y8, Y1, Y1; \
+	VAESDEC        Y8, Y2, Y2; \
+	VAESDEC        Y8, Y3, Y3; \
+	VAESDEC        Y8, Y4, Y4; \
+	VAESDEC        Y8, Y5, Y5; \
+	VAESDEC        Y8, Y6, Y6; \
+	VAESDEC        Y8, Y7, Y7
+
+// Lane pair y, last round: the previous two ciphertext blocks start at
+// prev(SI), one block before the pair.
+#define WLAST(prev, y) \
+	VPXOR       prev(SI), Y10, Y9; \
+	VAESDECLAST Y9, y, y
+
+// func decryptBlocksVAES(xk *[176]byte, iv *[16]byte, dst *byte, src *byte, n int)
+//
+// VAES (256-bit AESDEC): sixteen blocks in flight, two per Y register. n is a
+// positive multiple of 16. As decryptBlocks: rk0 in Y11, rk10 in Y10 (both
+// broadcast), the chain in X15, every source block of a group read before
+// any output is stored. Ends with VZEROUPPER.
+TEXT ·decryptBlocksVAES(SB), NOSPLIT, $0-40
+	MOVQ           xk+0(FP), AX
+	MOVQ           iv+8(FP), R8
+	MOVQ           dst+16(FP), DI
+	MOVQ           src+24(FP), SI
+	MOVQ           n+32(FP), CX
+	VMOVDQU        (R8), X15
+	VBROADCASTI128 0(AX), Y11
+	VBROADCASTI128 160(AX), Y10
+
+wdec_loop16:
+	VPXOR 0(SI), Y11, Y0
+	VPXOR 32(SI), Y11, Y1
+	VPXOR 64(SI), Y11, Y2
+	VPXOR 96(SI), Y11, Y3
+	VPXOR 128(SI), Y11, Y4
+	VPXOR 160(SI), Y11, Y5
+	VPXOR 192(SI), Y11, Y6
+	VPXOR 224(SI), Y11, Y7
+	WDEC(16); WDEC(32); WDEC(48); WDEC(64); WDEC(80)
+	WDEC(96); WDEC(112); WDEC(128); WDEC(144)
+	VINSERTI128 $1, 0(SI), Y15, Y9 // (chain, block 0)
+	VPXOR       Y10, Y9, Y9
+	VAESDECLAST Y9, Y0, Y0
+	WLAST(16, Y1); WLAST(48, Y2); WLAST(80, Y3); WLAST(112, Y4)
+	WLAST(144, Y5); WLAST(176, Y6); WLAST(208, Y7)
+	VMOVDQU     240(SI), X15 // the next chain, read before dst (maybe src) is written
+	VMOVDQU     Y0, 0(DI)
+	VMOVDQU     Y1, 32(DI)
+	VMOVDQU     Y2, 64(DI)
+	VMOVDQU     Y3, 96(DI)
+	VMOVDQU     Y4, 128(DI)
+	VMOVDQU     Y5, 160(DI)
+	VMOVDQU     Y6, 192(DI)
+	VMOVDQU     Y7, 224(DI)
+	ADDQ        $256, SI
+	ADDQ        $256, DI
+	SUBQ        $16, CX
+	JNZ         wdec_loop16
+
+	VMOVDQU    X15, (R8)
+	VZEROUPPER
+	RET

@@ -68,7 +68,7 @@ func TestUnalignedBuffersMatchCryptoCipher(t *testing.T) {
 	r := newRand(t)
 	for _, im := range impls(t) {
 		for off := 1; off < 16; off++ {
-			for _, blocks := range []int{1, 3, 4, 7, 8, 9, 12, 15, 16, 17, 100} {
+			for _, blocks := range []int{1, 3, 4, 7, 8, 9, 12, 15, 16, 17, 32, 33, 100} {
 				checkBoth(t, im, randBytes(r, 16), randBytes(r, 16), randBytes(r, blocks*BlockSize), off)
 			}
 		}
@@ -79,7 +79,7 @@ func TestUnalignedBuffersMatchCryptoCipher(t *testing.T) {
 func TestInPlaceMatchesCryptoCipher(t *testing.T) {
 	r := newRand(t)
 	for _, im := range impls(t) {
-		for _, blocks := range []int{1, 2, 4, 5, 8, 11, 12, 13, 16, 31, 2047, 2048} {
+		for _, blocks := range []int{1, 2, 4, 5, 8, 11, 12, 13, 15, 16, 17, 31, 32, 33, 47, 48, 49, 2047, 2048} {
 			for _, off := range []int{0, 3} {
 				key, iv := randBytes(r, 16), randBytes(r, 16)
 				plain := randBytes(r, blocks*BlockSize)
@@ -136,7 +136,7 @@ func TestChainCarriesAcrossCallsAndSetIVRestarts(t *testing.T) {
 		ct := make([]byte, len(plain))
 		pt := make([]byte, len(plain))
 		for i := 0; i < len(plain); {
-			n := min(len(plain)-i, r.IntN(20)*BlockSize) // zero-length calls included
+			n := min(len(plain)-i, r.IntN(40)*BlockSize) // zero-length calls included
 			enc.CryptBlocks(ct[i:i+n], plain[i:i+n])
 			dec.CryptBlocks(pt[i:i+n], want[i:i+n])
 			i += n
@@ -196,7 +196,8 @@ func TestBlockSizeIs16(t *testing.T) {
 	}
 }
 
-// On an amd64 CPU with AES-NI the assembly must be what NewCipher picks by default.
+// On an amd64 CPU with AES-NI (and VAES) the assembly (and VAES decryption)
+// must be what NewCipher picks by default.
 func TestAsmIsTheDefaultWhenTheCPUHasAESNI(t *testing.T) {
 	b, err := NewCipher(make([]byte, 16))
 	if err != nil {
@@ -204,5 +205,8 @@ func TestAsmIsTheDefaultWhenTheCPUHasAESNI(t *testing.T) {
 	}
 	if got := b.std == nil; got != hasAESNI {
 		t.Fatalf("assembly in use = %v, AES-NI available = %v", got, hasAESNI)
+	}
+	if b.wide != hasVAES {
+		t.Fatalf("VAES decryption in use = %v, VAES available = %v", b.wide, hasVAES)
 	}
 }

@@ -1,6 +1,9 @@
 // Package aescbc is AES-128-CBC at hardware speed: on amd64 with AES-NI,
 // decryption keeps eight blocks in flight (AESDEC pipelined, the way
-// OpenSSL's aesni_cbc_decrypt does) and encryption, which CBC makes serial,
+// OpenSSL's aesni_cbc_decrypt does), sixteen with VAES (256-bit VAESDEC, two
+// blocks a register, on CPUs with AVX-512 VAES: Ice Lake, Zen 4 and later;
+// the remainder under 16 blocks takes the 8/4/1-block AES-NI path), and
+// encryption, which CBC makes serial,
 // runs as one assembly loop over the whole buffer with the next plaintext
 // folded into the last round key, so only the ten AESENC/AESENCLAST
 // latencies remain on the chain. Go's crypto/cipher has no CBC assembly on

@@ -11,6 +11,7 @@ import (
 func FuzzCBCMatchesCryptoCipher(f *testing.F) {
 	f.Add(make([]byte, 16), make([]byte, 16), make([]byte, 128), uint8(0), uint16(3))
 	f.Add(bytes.Repeat([]byte{0xff}, 16), bytes.Repeat([]byte{1}, 16), bytes.Repeat([]byte{7}, 16*13), uint8(5), uint16(8))
+	f.Add(bytes.Repeat([]byte{3}, 16), bytes.Repeat([]byte{9}, 16), bytes.Repeat([]byte{0x5a}, 16*45), uint8(1), uint16(17)) // VAES groups + tail
 	f.Fuzz(func(t *testing.T, key, iv, data []byte, off uint8, split uint16) {
 		if len(key) != 16 || len(iv) != 16 {
 			return

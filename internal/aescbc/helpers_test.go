@@ -7,21 +7,28 @@ import (
 	"testing"
 )
 
-// impl is one way this package can run: the assembly, or the crypto/cipher
-// fallback forced through the useAsm hook.
+// impl is one way this package can run: the crypto/cipher fallback, the
+// AES-NI assembly, or AES-NI with VAES decryption, forced through the
+// useAsm and useVAES hooks.
 type impl struct {
-	name string
-	asm  bool
+	name      string
+	asm, vaes bool
 }
 
 // impls lists the implementations this machine can run: always the
-// fallback, and the assembly when the CPU has AES-NI.
+// fallback, the AES-NI assembly when the CPU has it, and its VAES variant
+// when the CPU has that too.
 func impls(t testing.TB) []impl {
-	out := []impl{{"fallback", false}}
+	out := []impl{{name: "fallback"}}
 	if hasAESNI {
-		out = append(out, impl{"asm", true})
+		out = append(out, impl{name: "aesni", asm: true})
 	} else {
 		t.Logf("no AES-NI in this build or CPU: only the fallback is tested")
+	}
+	if hasVAES {
+		out = append(out, impl{name: "vaes", asm: true, vaes: true})
+	} else {
+		t.Logf("no VAES in this build or CPU: the VAES decryption is not tested")
 	}
 	return out
 }
@@ -29,15 +36,15 @@ func impls(t testing.TB) []impl {
 // newBlock expands key for one implementation and checks it got that one.
 func newBlock(t testing.TB, im impl, key []byte) *Block {
 	t.Helper()
-	saved := useAsm
-	useAsm = im.asm
+	savedAsm, savedVAES := useAsm, useVAES
+	useAsm, useVAES = im.asm, im.vaes
 	b, err := NewCipher(key)
-	useAsm = saved
+	useAsm, useVAES = savedAsm, savedVAES
 	if err != nil {
 		t.Fatal(err)
 	}
-	if (b.std == nil) != im.asm {
-		t.Fatalf("%s: Block has std=%v", im.name, b.std != nil)
+	if (b.std == nil) != im.asm || b.wide != im.vaes {
+		t.Fatalf("%s: Block has std=%v wide=%v", im.name, b.std != nil, b.wide)
 	}
 	return b
 }

@@ -14,7 +14,7 @@ func TestKeyScheduleMatchesFIPS197AppendixA1(t *testing.T) {
 		t.Skip("no AES-NI: the fallback keeps crypto/aes's own schedule")
 	}
 	key := mustHex(t, "2b7e151628aed2a6abf7158809cf4f3c")
-	b := newBlock(t, impl{"asm", true}, key)
+	b := newBlock(t, impl{name: "aesni", asm: true}, key)
 	for _, c := range []struct {
 		round int
 		want  string
@@ -41,7 +41,7 @@ func TestKeyScheduleMatchesSpecReference(t *testing.T) {
 		if i == 0 {
 			key = make([]byte, 16)
 		}
-		b := newBlock(t, impl{"asm", true}, key)
+		b := newBlock(t, impl{name: "aesni", asm: true}, key)
 		enc := refExpand(key)
 		if !bytes.Equal(b.enc[:], enc[:]) {
 			t.Fatalf("key %x: encryption schedule\n got %x\nwant %x", key, b.enc, enc)
