@@ -183,8 +183,8 @@ const methodNotes = `
   round divided by its requests: on a shared machine it is steadier than req/s.
 - **AES-128-CBC**: ` + "`internal/aescbc`" + ` BenchmarkDecrypt2MB/aescbc and BenchmarkEncrypt2MB/aescbc (one
   CryptBlocks over a 2 MB buffer: AES-NI assembly, decryption eight blocks in flight) and their
-  crypto/cipher twins (/stdlib) vs ` + "`openssl speed -evp aes-128-cbc [-decrypt] -bytes 2097152`" + `
-  (in-memory, AES-NI), interleaved round by round. The streaming rows are ` + "`hlsproxy/segcrypt`" + `
+  crypto/cipher twins (/stdlib) vs ` + "`openssl speed -elapsed -evp aes-128-cbc [-decrypt] -bytes 2097152`" + `
+  (in-memory, AES-NI; -elapsed so both sides are wall-clock figures), interleaved round by round. The streaming rows are ` + "`hlsproxy/segcrypt`" + `
   BenchmarkDecrypt2MB / BenchmarkEncrypt2MB (io.Copy through the segcrypt reader: the source copy
   into its 32 KiB buffer is included). The "openssl enc process" rows compare with
   BenchmarkOpenSSL*2MB, which runs ` + "`openssl enc`" + ` on a 2 MB file per op (process start included).
