@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# bench.sh — what `make bench` runs: every performance target of issue 8 against its
+# bench.sh — what `make bench` runs: every performance target of issues 8 and 16 against its
 # baseline measured in the same run, summarised in BENCHMARKS.md.
 #
-#   make bench                 # full run, ~7-9 min on 2 cores
+#   make bench                 # full run, ~9-10 min on 2 cores
 #   BENCH_QUICK=1 make bench   # ~2-3 min, fewer and shorter runs
-#   BENCH_PROFILE=1 ...        # also take a CPU profile of Caddy during a load run
+#   BENCH_PROFILE=1 ...        # also CPU profiles of Caddy: one HTTP load run, and each HTTPS mode
+#                              # (its top functions go into BENCHMARKS.md)
 #   BENCH_OUT=/tmp/x ...       # keep raw outputs there (default: a temp dir, printed)
 #   BENCH_CADDY=/path/caddy    # measure another build (before/after a fix); default bin/caddy
 #   BENCH_MD=/path/x.md        # where the table goes; default BENCHMARKS.md
@@ -24,10 +25,12 @@ if [[ $QUICK == 1 ]]; then
 	GO_COUNT=3 GO_BENCHTIME=300ms OPENSSL_SECS=1
 	WRK_RUNS=3 WRK_SECS=3
 	CONC_RUNS=1
+	HTTPS_RUNS=2 HTTPS_SECS=3 HTTPS_MORE_RUNS=1 HTTPS_MORE_SECS=2
 else
 	GO_COUNT=5 GO_BENCHTIME=1s OPENSSL_SECS=2
-	WRK_RUNS=3 WRK_SECS=10
+	WRK_RUNS=3 WRK_SECS=6
 	CONC_RUNS=3
+	HTTPS_RUNS=3 HTTPS_SECS=5 HTTPS_MORE_RUNS=2 HTTPS_MORE_SECS=3
 fi
 WRK_CONN=${BENCH_WRK_CONN:-16}
 CONC=${BENCH_CONC:-1000}
@@ -86,11 +89,11 @@ freeport() {
 	exit 1
 }
 
-# wait_http URL: until it answers at all (any status), at most 10 s.
+# wait_http URL [curl options]: until it answers at all (any status), at most 10 s.
 wait_http() {
 	local i
 	for ((i = 0; i < 100; i++)); do
-		curl -s -o /dev/null --max-time 1 "$1" && return 0
+		curl -s -o /dev/null --max-time 1 "${@:2}" "$1" && return 0
 		sleep 0.1
 	done
 	echo "bench: $1 did not come up" >&2
@@ -123,16 +126,22 @@ gobench delivery ./hlsproxy/delivery/ '^Benchmark(DeliveryRewrite10kTokenized|Gr
 gobench origin ./hlsproxy/origin/ '^BenchmarkFetch2MiB$'
 gobench copy ./bench/ '^BenchmarkCopyToIdleTimeoutWriter$'
 
-# segcrypt interleaved with `openssl speed` on 2 MB buffers, so both see the same load.
-echo ">> go bench ./hlsproxy/segcrypt/ + openssl speed, $GO_COUNT rounds"
+# aescbc (raw CBC, with its crypto/cipher twin) and segcrypt (streaming) interleaved with
+# `openssl speed` on 2 MB buffers, so all three see the same load.
+echo ">> go bench ./internal/aescbc/ + ./hlsproxy/segcrypt/ + openssl speed, $GO_COUNT rounds"
+: >"$OUT/go-aescbc.txt"
 : >"$OUT/go-segcrypt.txt"
 for ((i = 0; i < GO_COUNT; i++)); do
-	go test -run '^$' -bench '^Benchmark(Decrypt2MB|Encrypt2MB|RawCBCDecrypt2MB|RawCBCEncrypt2MB|OpenSSLDecrypt2MB|OpenSSLEncrypt2MB)$' \
+	go test -run '^$' -bench '^Benchmark(Decrypt2MB|Encrypt2MB)$' \
+		-benchmem -count 1 -benchtime "$GO_BENCHTIME" ./internal/aescbc/ >>"$OUT/go-aescbc.txt" 2>&1 || true
+	go test -run '^$' -bench '^Benchmark(Decrypt2MB|Encrypt2MB|OpenSSLDecrypt2MB|OpenSSLEncrypt2MB)$' \
 		-benchmem -count 1 -benchtime "$GO_BENCHTIME" ./hlsproxy/segcrypt/ >>"$OUT/go-segcrypt.txt" 2>&1 || true
 	for op in enc dec; do
 		flag=""
 		[[ $op == dec ]] && flag=-decrypt
-		kbs=$(openssl speed -evp aes-128-cbc $flag -bytes $SEG_SIZE -seconds "$OPENSSL_SECS" 2>/dev/null |
+		# -elapsed: wall-clock time, like go test (openssl's default divides by its user CPU time,
+		# which a busy machine does not slow down, while it slows the Go side).
+		kbs=$(openssl speed -elapsed -evp aes-128-cbc $flag -bytes $SEG_SIZE -seconds "$OPENSSL_SECS" 2>/dev/null |
 			awk '$1 == "AES-128-CBC" {sub(/k$/, "", $2); print $2}')
 		[[ -n $kbs ]] && record openssl_mbps "$op" "$(awk -v k="$kbs" 'BEGIN {printf "%.1f", k / 1000}')"
 	done
@@ -229,8 +238,8 @@ URL_S3="http://127.0.0.1:$P_S3/hls"
 Q="?__token__=$TOKEN"
 
 PROXY_PID=""
-start_proxy() {
-	"$CADDY" run --config "$OUT/proxy.Caddyfile" --adapter caddyfile >>"$OUT/proxy.log" 2>&1 &
+start_proxy() { # [Caddyfile], default proxy.Caddyfile
+	"$CADDY" run --config "${1:-$OUT/proxy.Caddyfile}" --adapter caddyfile >>"$OUT/proxy.log" 2>&1 &
 	PROXY_PID=$!
 	PIDS+=("$PROXY_PID")
 	wait_http "http://127.0.0.1:$P_ADMIN/config/"
@@ -251,9 +260,10 @@ CLK_TCK=$(getconf CLK_TCK)
 cpu_ms() { awk -v t="$CLK_TCK" '{printf "%d", ($14 + $15) * 1000 / t}' "/proc/$1/stat"; }
 
 # check URL SIZE: a 200 with exactly SIZE bytes, or abort with the proxy log.
+CURL_TLS=() # --cacert of Caddy's internal CA, once the HTTPS section starts
 check() {
 	local got
-	got=$(curl -s -o /dev/null --max-time 60 -w '%{http_code} %{size_download}' "$1")
+	got=$(curl -s "${CURL_TLS[@]}" -o /dev/null --max-time 60 -w '%{http_code} %{size_download}' "$1")
 	if [[ $got != "200 $2" ]]; then
 		echo "bench: GET ${1%%\?*} -> $got, want 200 $2" >&2
 		tail -20 "$OUT/proxy.log" >&2
@@ -294,10 +304,10 @@ check "$URL_OURS/seg.ts$Q" $SEG_SIZE
 check "$URL_PROXY/seg.ts" $SEG_SIZE
 check "$URL_S3/seg.ts$Q" $SEG_SIZE
 
-wrk_run() { # label url
+wrk_run() { # label url [seconds]
 	local log=$OUT/wrk-$1-$r.txt c0 c1 n
 	c0=$(cpu_ms "$PROXY_PID")
-	wrk -t2 -c"$WRK_CONN" -d"${WRK_SECS}s" --timeout 30s "$2" >"$log" 2>&1 || true
+	wrk -t2 -c"$WRK_CONN" -d"${3:-$WRK_SECS}s" --timeout 30s "$2" >"$log" 2>&1 || true
 	c1=$(cpu_ms "$PROXY_PID")
 	record rps "$1" "$(awk '$1 == "Requests/sec:" {print $2}' "$log")"
 	n=$(awk '$2 == "requests" && $3 == "in" {print $1}' "$log")
@@ -343,6 +353,10 @@ for label in baseline ours; do
 	record rss "sat-$label.hwm_after_kb" "$(status_kb "$PROXY_PID" VmHWM)"
 done
 stop_proxy
+
+# ---------------------------------------------------------------- HTTPS, the four modes
+source "$ROOT/scripts/bench-https.sh"
+
 record meta load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------- table

@@ -2,8 +2,6 @@ package segcrypt
 
 import (
 	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
 	"encoding/hex"
 	"io"
 	"os"
@@ -46,27 +44,6 @@ func BenchmarkRangeDecryptLastHalf2MB(b *testing.B) {
 		if _, err := io.Copy(io.Discard, NewRangeDecrypter(bytes.NewReader(ct[w.FetchStart:w.FetchEnd+1]), testKey, testIV, w)); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// BenchmarkRawCBCDecrypt2MB is the in-process ceiling: one CryptBlocks call.
-func BenchmarkRawCBCDecrypt2MB(b *testing.B) {
-	ct := refEncrypt(b, testKey, testIV, pattern(benchSize))
-	out := make([]byte, len(ct))
-	blk, _ := aes.NewCipher(testKey[:])
-	b.SetBytes(int64(len(ct)))
-	for b.Loop() {
-		cipher.NewCBCDecrypter(blk, testIV[:]).CryptBlocks(out, ct)
-	}
-}
-
-func BenchmarkRawCBCEncrypt2MB(b *testing.B) {
-	plain := pattern(benchSize)
-	out := make([]byte, len(plain))
-	blk, _ := aes.NewCipher(testKey[:])
-	b.SetBytes(int64(len(plain)))
-	for b.Loop() {
-		cipher.NewCBCEncrypter(blk, testIV[:]).CryptBlocks(out, plain)
 	}
 }
 

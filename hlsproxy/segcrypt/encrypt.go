@@ -1,9 +1,9 @@
 package segcrypt
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
 	"io"
+
+	"github.com/mediagate/caddy-mediagate/internal/aescbc"
 )
 
 // EncryptedLen is the AES-128 ciphertext length of plain plaintext bytes:
@@ -19,14 +19,21 @@ func NewEncrypter(src io.Reader, k Key, iv IV) io.Reader {
 	return newStream(src, newCBCEncrypt(k, iv))
 }
 
-type cbcEncrypt struct{ mode cipher.BlockMode }
+// cbcEncrypt is the encrypting transform (internal/aescbc: AES-NI assembly
+// on amd64, crypto/cipher elsewhere).
+type cbcEncrypt struct{ mode *aescbc.Encrypter }
 
 func newCBCEncrypt(k Key, iv IV) *cbcEncrypt {
-	b, err := aes.NewCipher(k[:])
+	return &cbcEncrypt{mode: aescbc.NewCBCEncrypter(newBlock(k), iv[:])}
+}
+
+// newBlock expands k for the aescbc modes.
+func newBlock(k Key) *aescbc.Block {
+	b, err := aescbc.NewCipher(k[:])
 	if err != nil { // unreachable: a Key is always 16 bytes
 		panic("segcrypt: " + err.Error())
 	}
-	return &cbcEncrypt{mode: cipher.NewCBCEncrypter(b, iv[:])}
+	return b
 }
 
 func (e *cbcEncrypt) process(buf []byte, eof bool) ([]byte, int, error) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,10 +65,34 @@ func TestTargetsPassAndMissOnTheirThresholds(t *testing.T) {
 			"go-segcrypt.txt": "BenchmarkDecrypt2MB-2 10 1 ns/op 850 MB/s\n",
 			"results.tsv":     "openssl_mbps\tdec\t1000\n",
 		}, "decrypt a 2 MB", bench.Pass},
+		{"raw aescbc decrypt at 0.85x openssl passes its 0.8x target", map[string]string{
+			"go-aescbc.txt": "BenchmarkDecrypt2MB/aescbc-2 10 1 ns/op 850 MB/s\nBenchmarkDecrypt2MB/stdlib-2 10 1 ns/op 170 MB/s\n",
+			"results.tsv":   "openssl_mbps\tdec\t1000\n",
+		}, "AES-128-CBC decrypt", bench.Pass},
+		{"raw aescbc encrypt at 0.85x openssl misses its 0.9x target", map[string]string{
+			"go-aescbc.txt": "BenchmarkEncrypt2MB/aescbc-2 10 1 ns/op 850 MB/s\n",
+			"results.tsv":   "openssl_mbps\tenc\t1000\n",
+		}, "AES-128-CBC encrypt", bench.Miss},
+		{"raw aescbc encrypt uses the median of the rounds", map[string]string{
+			"go-aescbc.txt": "BenchmarkEncrypt2MB/aescbc-2 10 1 ns/op 500 MB/s\nBenchmarkEncrypt2MB/aescbc-2 10 1 ns/op 950 MB/s\nBenchmarkEncrypt2MB/aescbc-2 10 1 ns/op 960 MB/s\n",
+			"results.tsv":   "openssl_mbps\tenc\t1000\nopenssl_mbps\tenc\t1100\nopenssl_mbps\tenc\t900\n",
+		}, "AES-128-CBC encrypt", bench.Pass},
 		{"p99 time to headers 1.5 ms above reverse_proxy misses", map[string]string{
 			"load.jsonl": `{"label":"baseline","conc":1000,"period_s":20,"requests":1000,"ttfb_p99_ms":5,"total_p99_ms":9,"rps":50}` + "\n" +
 				`{"label":"ours","conc":1000,"period_s":20,"requests":1000,"ttfb_p99_ms":6.5,"total_p99_ms":9,"rps":50}` + "\n",
 		}, "1 000 concurrent", bench.Miss},
+		{"HTTPS 2 MB decrypt at 0.92x reverse_proxy passes its 0.9x target", map[string]string{
+			"results.tsv": "rps\thttps-2m-baseline\t500\nrps\thttps-2m-decrypt\t460\n",
+		}, "HTTPS 2 MB segment: decrypt", bench.Pass},
+		{"HTTPS 2 MB encrypt at 0.65x misses its 0.7x target", map[string]string{
+			"results.tsv": "rps\thttps-2m-baseline\t500\nrps\thttps-2m-encrypt\t325\n",
+		}, "HTTPS 2 MB segment: encrypt", bench.Miss},
+		{"HTTPS 2 MB passthrough with a wrk error misses even when fast", map[string]string{
+			"results.tsv": "rps\thttps-2m-baseline\t500\nrps\thttps-2m-passthrough\t520\nwrk_errors\thttps-2m-passthrough\t1\n",
+		}, "HTTPS 2 MB segment: passthrough", bench.Miss},
+		{"HTTPS 6 MB rows carry no verdict", map[string]string{
+			"results.tsv": "rps\thttps-6m-baseline\t100\nrps\thttps-6m-reencrypt\t10\n",
+		}, "HTTPS 6 MB segment: reencrypt", bench.Info},
 		{"a missing measurement is reported as not measured", map[string]string{}, "token verify", bench.Skip},
 	}
 	for _, tt := range tests {
@@ -79,9 +104,32 @@ func TestTargetsPassAndMissOnTheirThresholds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := rowByPrefix(t, rows(r), tt.prefix); got.Status != tt.want {
+			if got := rowByPrefix(t, append(httpsRows(r), rows(r)...), tt.prefix); got.Status != tt.want {
 				t.Errorf("status = %q, want %q (row %+v)", got.Status, tt.want, got)
 			}
 		})
+	}
+}
+
+func TestHTTPSProfilesGoIntoTheReportOnlyWhenTaken(t *testing.T) {
+	top := "File: caddy\nBuild ID: x\n      flat  flat%   sum%        cum   cum%\n     0.81s 43.78% 43.78%      0.81s 43.78%  aescbc.encryptBlocks\n"
+	for _, taken := range []bool{false, true} {
+		files := map[string]string{"results.tsv": ""}
+		if taken {
+			files["profile-https-encrypt.txt"] = top
+		}
+		r, err := load(writeRun(t, files))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var md bytes.Buffer
+		writeReport(&md, r, httpsRows(r), rows(r))
+		out := md.String()
+		if got := strings.Contains(out, "Where the proxy's CPU goes"); got != taken {
+			t.Fatalf("profile taken = %v, section present = %v", taken, got)
+		}
+		if taken && (!strings.Contains(out, "aescbc.encryptBlocks") || strings.Contains(out, "Build ID")) {
+			t.Fatalf("profile section should hold the pprof table without its header:\n%s", out)
+		}
 	}
 }

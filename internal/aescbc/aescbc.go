@@ -1,0 +1,163 @@
+package aescbc
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"fmt"
+)
+
+// BlockSize is the AES block size in bytes.
+const BlockSize = aes.BlockSize
+
+// KeySize is the only key size supported: AES-128.
+const KeySize = 16
+
+const schedSize = 11 * BlockSize // 10 rounds + the initial whitening key
+
+// useAsm decides, when a Block is made, whether it runs the assembly. It is
+// the CPU check (hasAESNI) and a test hook: tests set it to false to run the
+// crypto/cipher fallback on the same vectors.
+var useAsm = hasAESNI
+
+// useVAES likewise decides whether a Block's decryption uses VAES (hasVAES);
+// tests set it to false to run the 128-bit AES-NI path on a VAES CPU.
+var useVAES = hasVAES
+
+// Block is an expanded AES-128 key, both directions. It is immutable and may
+// be shared by any number of modes and goroutines.
+type Block struct {
+	enc, dec [schedSize]byte // round keys 0..10; dec in AESDEC order (AESIMC applied)
+	wide     bool            // decrypt with VAES, 16 blocks at a time
+	std      cipher.Block    // the fallback; nil on the assembly path
+}
+
+// NewCipher expands a 16-byte AES-128 key. Any other length is an error
+// (crypto/aes's KeySizeError wording: this package has AES-128 only).
+func NewCipher(key []byte) (*Block, error) {
+	if len(key) != KeySize {
+		return nil, fmt.Errorf("aescbc: invalid key size %d, want %d (AES-128 only)", len(key), KeySize)
+	}
+	b := &Block{}
+	if useAsm {
+		expandKey(key, &b.enc, &b.dec)
+		b.wide = useVAES
+		return b, nil
+	}
+	std, err := aes.NewCipher(key)
+	if err != nil { // unreachable: the length was checked
+		return nil, fmt.Errorf("aescbc: %w", err)
+	}
+	b.std = std
+	return b, nil
+}
+
+// Encrypter is AES-128-CBC encryption with a running IV: successive
+// CryptBlocks calls continue one chain. It implements cipher.BlockMode.
+type Encrypter struct {
+	b   *Block
+	iv  [BlockSize]byte
+	std cipher.BlockMode
+}
+
+// NewCBCEncrypter returns a CBC encrypter like cipher.NewCBCEncrypter; it
+// panics when len(iv) != BlockSize, as that does.
+func NewCBCEncrypter(b *Block, iv []byte) *Encrypter {
+	e := &Encrypter{b: b}
+	e.SetIV(iv)
+	return e
+}
+
+// BlockSize is 16.
+func (e *Encrypter) BlockSize() int { return BlockSize }
+
+// SetIV restarts the chain with iv (16 bytes, else it panics).
+func (e *Encrypter) SetIV(iv []byte) {
+	checkIV(iv)
+	if e.b.std != nil {
+		e.std = cipher.NewCBCEncrypter(e.b.std, iv)
+		return
+	}
+	copy(e.iv[:], iv)
+}
+
+// CryptBlocks encrypts src into dst, which may be src itself (in place) but
+// must not otherwise overlap it. len(src) must be a multiple of 16 and dst at
+// least as long; it panics otherwise, like crypto/cipher.
+func (e *Encrypter) CryptBlocks(dst, src []byte) {
+	checkBlocks(dst, src)
+	if len(src) == 0 {
+		return
+	}
+	if e.std != nil {
+		e.std.CryptBlocks(dst, src)
+		return
+	}
+	encryptBlocks(&e.b.enc, &e.iv, &dst[0], &src[0], len(src)/BlockSize)
+}
+
+// Decrypter is AES-128-CBC decryption with a running IV: successive
+// CryptBlocks calls continue one chain. It implements cipher.BlockMode.
+type Decrypter struct {
+	b   *Block
+	iv  [BlockSize]byte
+	std cipher.BlockMode
+}
+
+// NewCBCDecrypter returns a CBC decrypter like cipher.NewCBCDecrypter; it
+// panics when len(iv) != BlockSize, as that does.
+func NewCBCDecrypter(b *Block, iv []byte) *Decrypter {
+	d := &Decrypter{b: b}
+	d.SetIV(iv)
+	return d
+}
+
+// BlockSize is 16.
+func (d *Decrypter) BlockSize() int { return BlockSize }
+
+// SetIV restarts the chain with iv (16 bytes, else it panics).
+func (d *Decrypter) SetIV(iv []byte) {
+	checkIV(iv)
+	if d.b.std != nil {
+		d.std = cipher.NewCBCDecrypter(d.b.std, iv)
+		return
+	}
+	copy(d.iv[:], iv)
+}
+
+// CryptBlocks decrypts src into dst, with the same rules as
+// Encrypter.CryptBlocks.
+func (d *Decrypter) CryptBlocks(dst, src []byte) {
+	checkBlocks(dst, src)
+	if len(src) == 0 {
+		return
+	}
+	if d.std != nil {
+		d.std.CryptBlocks(dst, src)
+		return
+	}
+	decryptCBC(d.b, &d.iv, dst, src)
+}
+
+func checkIV(iv []byte) {
+	if len(iv) != BlockSize {
+		panic("aescbc: IV length must equal block size")
+	}
+}
+
+// checkBlocks panics on what crypto/cipher's CBC modes panic on.
+func checkBlocks(dst, src []byte) {
+	if len(src)%BlockSize != 0 {
+		panic("aescbc: input not full blocks")
+	}
+	if len(dst) < len(src) {
+		panic("aescbc: output smaller than input")
+	}
+	if inexactOverlap(dst[:len(src)], src) {
+		panic("aescbc: invalid buffer overlap")
+	}
+}
+
+var (
+	_ cipher.BlockMode = (*Encrypter)(nil)
+	_ cipher.BlockMode = (*Decrypter)(nil)
+)
