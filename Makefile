@@ -34,6 +34,7 @@ test: build deps
 	$(GO) vet ./...
 	$(GO) run ./tools/caddybuild -check
 	$(GO) test -count=1 -p 1 -timeout 15m ./...
+	$(GO) test -count=1 -tags purego ./internal/aescbc ./hlsproxy/segcrypt
 	$(MAKE) fuzz-smoke
 
 ## fuzz-smoke: every fuzz target for a few seconds (longer runs: FUZZTIME=5m make fuzz-smoke)
