@@ -3,6 +3,7 @@ package hlsproxy
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
 )
 
 func init() {
@@ -91,7 +93,15 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "key_secret":
 			// One value stays key_secret in JSON (configs adapt as before);
 			// several, a rotation, become key_secrets.
-			switch args := d.RemainingArgs(); len(args) {
+			args := d.RemainingArgs()
+			for i, a := range args {
+				// A literal secret is checked here, with its line;
+				// {env.*}/{file.*} ones when provisioned.
+				if !strings.Contains(a, "{") && len(a) < segcrypt.MinSecretLen {
+					return d.Errf("key_secret: value %d has %d bytes, want at least %d", i+1, len(a), segcrypt.MinSecretLen)
+				}
+			}
+			switch len(args) {
 			case 0:
 				return d.ArgErr()
 			case 1:

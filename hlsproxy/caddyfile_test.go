@@ -74,6 +74,7 @@ func TestUnmarshalCaddyfileErrorsNameTheLine(t *testing.T) {
 		"argument on block":    "hls_proxy extra {\n origin s3://b\n}",
 		"tokenize argument":    "hls_proxy {\n origin s3://b\n tokenize yes\n}",
 		"key_secret no value":  "hls_proxy {\n origin s3://b\n key_secret\n}",
+		"short literal secret": "hls_proxy {\n origin s3://b\n key_secret short\n}",
 	}
 	for name, src := range cases {
 		t.Run(name, func(t *testing.T) {

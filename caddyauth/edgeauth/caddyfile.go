@@ -74,6 +74,18 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if len(args) == 0 {
 				return d.ArgErr()
 			}
+			for _, a := range args {
+				// A literal key is checked here, with its line; {env.*}
+				// and {file.*} keys when provisioned.
+				if strings.Contains(a, "{") {
+					continue
+				}
+				for _, part := range strings.FieldsFunc(a, isKeySeparator) {
+					if _, kerr := edgetoken.ParseKey(part); kerr != nil {
+						return d.Errf("edgeauth: key: %v", kerr)
+					}
+				}
+			}
 			h.Keys = append(h.Keys, args...)
 		case "algorithm":
 			if err = oneArg(d, &h.Algorithm); err == nil {

@@ -121,6 +121,9 @@ func (s *SecureRoutes) parseAllow(d *caddyfile.Dispenser) error {
 			rule.Methods = append(rule.Methods, v)
 			continue
 		}
+		if len(rule.Paths) == 0 && v != "" && v[0] != '/' && v[0] != '*' && perimeter.IsMethodToken(strings.ToUpper(v)) {
+			return d.Errf("secure_routes: allow: %q: methods are upper case (write %s)", v, strings.ToUpper(v))
+		}
 		rule.Paths = append(rule.Paths, v)
 	}
 	if len(rule.Paths) == 0 {

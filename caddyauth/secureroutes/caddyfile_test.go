@@ -81,7 +81,7 @@ func TestUnmarshalCaddyfileErrors(t *testing.T) {
 		{name: "unknown subdirective", body: "allow /a\nallwo /b", want: "unknown subdirective"},
 		{name: "allow without pattern", body: "allow /a\nallow GET HEAD", want: "at least one path pattern"},
 		{name: "allow with bad pattern", body: "allow /a\nallow GET hls/*", want: "must start with"},
-		{name: "allow with lower-case method", body: "allow /a\nallow get /b", want: "must start with"},
+		{name: "allow with lower-case method", body: "allow /a\nallow get /b", want: "methods are upper case"},
 		{name: "allow with method after pattern", body: "allow /a\nallow /b GET", want: "must start with"},
 		{name: "allow with placeholder", body: "allow /a\nallow /{path.0}/*", want: "placeholders"},
 		{name: "allow with block", body: "allow /a\nallow /b {\nx\n}", want: "takes no block"},
@@ -146,6 +146,15 @@ func TestUnmarshalCaddyfileErrorNamesTheLine(t *testing.T) {
 	err := s.UnmarshalCaddyfile(caddyfile.NewTestDispenser("secure_routes {\n allow /a\n\n hsts 10 preload\n}"))
 	if err == nil || !strings.Contains(err.Error(), "Testfile:4") {
 		t.Errorf("err = %v, want it at Testfile:4", err)
+	}
+}
+
+// A lower-case method is named as one, with the fix, at its line.
+func TestAllowWithLowerCaseMethodSaysMethodsAreUpperCase(t *testing.T) {
+	var s SecureRoutes
+	err := s.UnmarshalCaddyfile(caddyfile.NewTestDispenser("secure_routes {\n allow get /hls/*\n}"))
+	if err == nil || !strings.Contains(err.Error(), "methods are upper case (write GET)") || !strings.Contains(err.Error(), "Testfile:2") {
+		t.Errorf("err = %v", err)
 	}
 }
 
