@@ -11,22 +11,31 @@ import (
 	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
 )
 
-// AssetPolicy reads per-object protection from origin metadata.
+// AssetPolicy decides per-object protection: from origin metadata, or by
+// asking the DAM's rule endpoint (source http, see policy_http.go).
 type AssetPolicy struct {
-	// Source of the decision; only "metadata" exists.
+	// Source of the decision: "metadata" or "http".
 	Source string `json:"source"`
 	// Header is the response header that carries it, e.g. x-amz-meta-tokenize.
-	Header string `json:"header"`
+	Header string `json:"header,omitempty"`
 	// Default is "protected" (fail closed) or "public", for objects without the header.
 	Default string `json:"default,omitempty"`
+
+	httpRule // source http: the rule endpoint's settings
 }
 
 func (p *AssetPolicy) provision() error {
 	if p.Source == "" {
 		p.Source = "metadata"
 	}
+	if p.Source == "http" {
+		return p.provisionHTTP()
+	}
 	if p.Source != "metadata" {
-		return fmt.Errorf("asset_policy: unknown source %q (want metadata)", p.Source)
+		return fmt.Errorf("asset_policy: unknown source %q (want metadata or http)", p.Source)
+	}
+	if p.URL != "" || p.Cache != 0 || p.Timeout != 0 || p.AssetDepth != 0 {
+		return fmt.Errorf("asset_policy metadata: url, cache, timeout and asset_depth apply to source http")
 	}
 	if p.Header == "" || strings.ContainsAny(p.Header, " \t:") {
 		return fmt.Errorf("asset_policy: invalid header name %q", p.Header)
@@ -81,7 +90,7 @@ func requestToken(r *http.Request) delivery.Token {
 // needsMetadata reports whether deciding on this request needs the policy
 // header and hdr lacks it.
 func (h *Handler) needsMetadata(r *http.Request, hdr http.Header) bool {
-	if h.AssetPolicy == nil || hdr.Get(h.AssetPolicy.Header) != "" {
+	if h.AssetPolicy == nil || h.AssetPolicy.Header == "" || hdr.Get(h.AssetPolicy.Header) != "" {
 		return false
 	}
 	_, ok := authState(r)
@@ -100,7 +109,7 @@ func (h *Handler) allowAsset(r *http.Request, hdr http.Header, isKey bool) (publ
 	if ok || (!ran && h.AssetPolicy == nil) {
 		return false, nil
 	}
-	if isKey || h.AssetPolicy == nil || h.AssetPolicy.protected(hdr) {
+	if isKey || h.AssetPolicy == nil || h.assetProtected(r, hdr) {
 		h.metrics.denied("asset_protected")
 		return false, caddyhttp.Error(http.StatusForbidden, fmt.Errorf("protected asset requires a token"))
 	}
