@@ -5,5 +5,6 @@ package mediagate
 import (
 	_ "github.com/mediagate/caddy-mediagate/caddyauth/edgeauth"
 	_ "github.com/mediagate/caddy-mediagate/caddyauth/secureroutes"
+	_ "github.com/mediagate/caddy-mediagate/hlsplayer"
 	_ "github.com/mediagate/caddy-mediagate/hlsproxy"
 )
