@@ -24,7 +24,8 @@ import (
 // embedCaddyfile: the media site with hls_player in front of edgeauth and hls_proxy, and an
 // embedding site on another site (127.0.0.1, not localhost: cross-site, not only cross-origin)
 // that serves static pages holding the iframe. The media site tokenizes URIs: in a cross-site
-// iframe the media host is a third party, so the player does not rely on its cookie.
+// iframe the media host is a third party, so the player does not rely on its cookie (the
+// cookie site, hybrid mode without tokenize, measures that).
 var embedCaddyfile = template.Must(template.New("Caddyfile").Parse(`{
 	admin 127.0.0.1:{{.Admin}}
 	local_certs
@@ -54,6 +55,28 @@ https://127.0.0.1:{{.Other}} {
 	file_server
 }
 
+https://localhost:{{.Cookie}} {
+	edgeauth {
+		key {env.E2E_EDGEAUTH_KEY}
+		query RequestToken
+		session_cookie {
+			same_site none
+		}
+	}
+	hls_player /embed {
+		frame_ancestors https://127.0.0.1:{{.Site}}
+	}
+	hls_proxy {
+		origin s3://media/ {
+			region us-east-1
+			endpoint {{.S3Endpoint}}
+			access_key {env.E2E_S3_ACCESS_KEY}
+			secret_key {env.E2E_S3_SECRET_KEY}
+		}
+		strip_prefix /hls
+	}
+}
+
 https://localhost:{{.Media}} {
 	secure_routes {
 		allow GET HEAD /hls/* /keys/* /embed/*
@@ -80,6 +103,7 @@ https://localhost:{{.Media}} {
 
 type embedStack struct {
 	Key, Media, Site, Other, SiteDir string
+	CookieMedia                     string
 	caddy                            string
 }
 
@@ -92,12 +116,12 @@ func startEmbedStack(t *testing.T) *embedStack {
 	if err := os.CopyFS(filepath.Join(vgw.Dir, "media"), os.DirFS(filepath.Join(root, "testdata", "sample"))); err != nil {
 		t.Fatalf("copying the sample into the bucket: %v", err)
 	}
-	ports := testutil.FreePorts(t, 6)
+	ports := testutil.FreePorts(t, 7)
 	dir := t.TempDir()
 	data := struct {
-		Admin, HTTP, HTTPS, Site, Media, Other int
+		Admin, HTTP, HTTPS, Site, Media, Other, Cookie int
 		S3Endpoint, SiteDir                    string
-	}{ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], vgw.Endpoint, filepath.Join(dir, "site")}
+	}{ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6], vgw.Endpoint, filepath.Join(dir, "site")}
 	if err := os.Mkdir(data.SiteDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +135,7 @@ func startEmbedStack(t *testing.T) *embedStack {
 	}
 	st := &embedStack{Key: testutil.RandomHex(t, 32), caddy: caddyBin, SiteDir: data.SiteDir,
 		Media: "https://localhost:" + strconv.Itoa(data.Media), Site: "https://127.0.0.1:" + strconv.Itoa(data.Site),
-		Other: "https://127.0.0.1:" + strconv.Itoa(data.Other)}
+		Other: "https://127.0.0.1:" + strconv.Itoa(data.Other), CookieMedia: "https://localhost:" + strconv.Itoa(data.Cookie)}
 	out := &testutil.Buffer{}
 	cmd := exec.Command(caddyBin, "run", "--config", cfPath, "--adapter", "caddyfile")
 	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_DATA_HOME="+filepath.Join(dir, "data"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
@@ -135,7 +159,7 @@ func startEmbedStack(t *testing.T) *embedStack {
 			t.Logf("Caddyfile:\n%s\ncaddy output (tail):\n%s", cf.String(), out.Tail(6000))
 		}
 	})
-	if err := waitReady(exited, data.Admin, []int{data.Site, data.Other, data.Media}, 60*time.Second); err != nil {
+	if err := waitReady(exited, data.Admin, []int{data.Site, data.Other, data.Media, data.Cookie}, 60*time.Second); err != nil {
 		t.Fatalf("bin/caddy did not come up: %v\n%s", err, out.Tail(6000))
 	}
 	return st
@@ -296,5 +320,30 @@ func TestEmbeddedPlayerPlaysInACrossSiteIframeAndSaysWhyItRefuses(t *testing.T) 
 				}
 			}
 		})
+	}
+}
+
+// Measured, not assumed: the hybrid cookie (SameSite=None; Secure; HttpOnly, not Partitioned)
+// that edgeauth mints on the entry playlist is a third-party cookie inside a cross-site iframe,
+// and Chromium does not send it back: the variant playlist is refused and the page says so.
+// This is why the embed site above tokenizes URIs (or why session_cookie needs Partitioned).
+func TestHybridCookieIsNotSentBackInACrossSiteIframeAndThePageSaysPlaybackWasRefused(t *testing.T) {
+	requireBrowser(t)
+	st := startEmbedStack(t)
+	sn := strings.Replace(st.snippet(t, "clear"), st.Media, st.CookieMedia, 1)
+	res := runEmbed(t, []string{st.sitePage(t, "cookie.html", sn)})[0]
+	if res.Status == nil || *res.Status != 200 {
+		t.Fatalf("the page itself was refused:\n%s", res)
+	}
+	if res.OK || res.State != "error" || res.ShownMessage == nil || !strings.Contains(*res.ShownMessage, "refused") {
+		t.Fatalf("want playback refused after the entry playlist, with the message on the page:\n%s", res)
+	}
+	var entry, variant bool
+	for _, r := range res.Requests {
+		entry = entry || strings.Contains(r.URL, "/hls/clear/master.m3u8?RequestToken=")
+		variant = variant || strings.HasSuffix(r.URL, "/hls/clear/v0.m3u8") || strings.HasSuffix(r.URL, "/hls/clear/v1.m3u8")
+	}
+	if !entry || !variant {
+		t.Fatalf("want the entry playlist with its token, then a variant by cookie only:\n%s", res)
 	}
 }

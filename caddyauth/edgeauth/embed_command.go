@@ -95,6 +95,6 @@ func embedSnippet(page *url.URL, param, tok string, width, height int) string {
 	q := u.Query()
 	q.Set(param, tok)
 	u.RawQuery = q.Encode()
-	return fmt.Sprintf(`<iframe src="%s" width="%d" height="%d" allow="autoplay; fullscreen; picture-in-picture" allowfullscreen referrerpolicy="no-referrer" title="Video" style="border:0"></iframe>`,
+	return fmt.Sprintf(`<iframe src="%s" width="%d" height="%d" allow="autoplay; fullscreen; picture-in-picture" referrerpolicy="no-referrer" title="Video" style="border:0"></iframe>`,
 		html.EscapeString(u.String()), width, height)
 }
