@@ -103,7 +103,7 @@ https://localhost:{{.Media}} {
 
 type embedStack struct {
 	Key, Media, Site, Other, SiteDir string
-	CookieMedia                     string
+	CookieMedia                      string
 	caddy                            string
 }
 
@@ -120,7 +120,7 @@ func startEmbedStack(t *testing.T) *embedStack {
 	dir := t.TempDir()
 	data := struct {
 		Admin, HTTP, HTTPS, Site, Media, Other, Cookie int
-		S3Endpoint, SiteDir                    string
+		S3Endpoint, SiteDir                            string
 	}{ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6], vgw.Endpoint, filepath.Join(dir, "site")}
 	if err := os.Mkdir(data.SiteDir, 0o755); err != nil {
 		t.Fatal(err)
