@@ -48,7 +48,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 //
 // The token is checked with the settings of the edgeauth block that comes
 // before hls_player in the site (keys, algorithm, query parameter,
-// url_mode…). The route runs before edgeauth and answers everything under
+// url_mode…): the one parsed last, so with several sites each needs its own. The route runs before edgeauth and answers everything under
 // <path-prefix>: pages at <prefix>/<asset>, the player's files at
 // <prefix>/_player/.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {

@@ -92,19 +92,9 @@ func metricValue(t *testing.T, name string, labels ...string) float64 {
 	return 0
 }
 
-func TestAssetPolicyHTTPAsksTheDAMCachesAndFailsClosed(t *testing.T) {
-	g := testutil.StartVersityGW(t, testutil.VGWOptions{Buckets: []string{"dam"}})
-	playlist := []byte("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n720p/seg0.ts\n#EXT-X-ENDLIST\n")
-	segment := []byte(strings.Repeat("segment ", 500))
-	for _, asset := range []string{"pub", "prot", "garbled", "slow"} {
-		putObject(t, g, asset+"/index.m3u8", playlist, nil)
-		putObject(t, g, asset+"/720p/seg0.ts", segment, nil)
-	}
-	dam := startRuleAPI(t, map[string]string{
-		"pub": "false", "prot": `{"tokenize": true}`, "garbled": "<html>oops</html>", "slow": "slow",
-	})
-
-	t.Setenv("MG_TEST_EDGE_KEY", policyKeyHex)
+// ruleSite is a site with two routes in front of the bucket: /hls asks the DAM stand-in,
+// /down a DAM that is down; edgeauth is optional, so the policy decides for bare requests.
+func ruleSite(g *testutil.VGW, damURL, downURL string) string {
 	origin := fmt.Sprintf(`origin s3://dam {
 				endpoint %s
 				region us-east-1
@@ -129,8 +119,23 @@ func TestAssetPolicyHTTPAsksTheDAMCachesAndFailsClosed(t *testing.T) {
 	}
 `, prefix, origin, ruleURL)
 	}
-	cfg := siteHeader + route("/hls", dam.srv.URL+"/rule?asset={asset}") +
-		route("/down", fmt.Sprintf("http://127.0.0.1:%d/rule?asset={asset}", closedPort(t))) + "}\n"
+	return siteHeader + route("/hls", damURL) + route("/down", downURL) + "}\n"
+}
+
+func TestAssetPolicyHTTPAsksTheDAMCachesAndFailsClosed(t *testing.T) {
+	g := testutil.StartVersityGW(t, testutil.VGWOptions{Buckets: []string{"dam"}})
+	playlist := []byte("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n720p/seg0.ts\n#EXT-X-ENDLIST\n")
+	segment := []byte(strings.Repeat("segment ", 500))
+	for _, asset := range []string{"pub", "prot", "garbled", "slow"} {
+		putObject(t, g, asset+"/index.m3u8", playlist, nil)
+		putObject(t, g, asset+"/720p/seg0.ts", segment, nil)
+	}
+	dam := startRuleAPI(t, map[string]string{
+		"pub": "false", "prot": `{"tokenize": true}`, "garbled": "<html>oops</html>", "slow": "slow",
+	})
+
+	t.Setenv("MG_TEST_EDGE_KEY", policyKeyHex)
+	cfg := ruleSite(g, dam.srv.URL+"/rule?asset={asset}", fmt.Sprintf("http://127.0.0.1:%d/rule?asset={asset}", closedPort(t)))
 	tc := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: 2993})
 	tc.InitServer(cfg, "caddyfile")
 
