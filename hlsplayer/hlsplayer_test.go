@@ -115,7 +115,7 @@ func TestPlayerPageChecksTheTokenServerSideBeforeSendingThePlayer(t *testing.T) 
 		{"garbage token", "/embed/a?RequestToken=" + marker + "%3Cscript%3E", "invalid", 403},
 		{"token in another parameter", "/embed/a?__token__=" + good, "missing", 403},
 		{"no asset", "/embed/", "not_found", 404},
-		{"dot segments", "/embed/a/%2e%2e/" + marker, "not_found", 404},
+		{"dot segments", "/embed/a/%2e%2e/" + marker, "not_found", 400},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

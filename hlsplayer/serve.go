@@ -14,6 +14,8 @@ import (
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgeauth"
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
 	"github.com/mediagate/caddy-mediagate/hlsplayer/page"
+	"github.com/mediagate/caddy-mediagate/internal/canon"
+	"github.com/mediagate/caddy-mediagate/internal/reqstate"
 )
 
 // ServeHTTP answers every request under the prefix; it never calls next.
@@ -23,9 +25,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 		return caddyhttp.Error(http.StatusMethodNotAllowed, errors.New("hls_player serves GET and HEAD only"))
 	}
 	if name, ok := strings.CutPrefix(r.URL.Path, page.AssetsBase(h.Prefix)+"/"); ok {
+		// Fixed names only (page.Static): no path to canonicalise.
 		return h.serveStatic(w, r, name)
 	}
-	_, entry, err := h.mapping.Resolve(r.URL.Path)
+	path, err := reqstate.Path(r)
+	if err != nil {
+		return h.refuse(w, r, canon.Status(err), page.RefusalNotFound)
+	}
+	_, entry, err := h.mapping.Resolve(path.Decoded)
 	if err != nil {
 		return h.refuse(w, r, http.StatusNotFound, page.RefusalNotFound)
 	}
@@ -54,11 +61,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 // verify checks the token as edgeauth would on the entry playlist and
 // returns the failure reason, or "".
 func (h *Handler) verify(r *http.Request, tok, entry string) string {
-	norm, err := edgetoken.NormalizePath(entry)
-	if err != nil {
-		return edgetoken.ReasonMalformed
-	}
-	_, err = h.verifier.Verify(tok, edgetoken.Request{Path: norm, ClientIP: edgeauth.ClientIP(r), Now: h.now()})
+	// entry is canonical (Resolve checks it), as edgeauth will see it.
+	_, err := h.verifier.Verify(tok, edgetoken.Request{Path: entry, ClientIP: edgeauth.ClientIP(r), Now: h.now()})
 	var f *edgetoken.Failure
 	if errors.As(err, &f) {
 		return f.Reason

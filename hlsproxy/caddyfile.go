@@ -48,6 +48,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    timeout <duration>                # origin response headers / body stall; default 10s
 //	    failover_backoff <duration>       # how long a failed replica is skipped; default 30s
 //	    download_param <name>             # ?name[=file] -> attachment; default download
+//	    raw_objects <glob>...             # decrypt/encrypt/reencrypt: objects served as stored
+//	                                      # (thumbnails, subtitles, downloads); none by default
 //	    asset_policy metadata <header> [default protected|public]
 //	    asset_policy http <url-template> {   # or ask the DAM: {asset} in the path or query
 //	        cache <ttl>                   # answers reused per asset; default 5m
@@ -107,6 +109,11 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			err = durationArg(d, name, &h.VODCacheTTL)
 		case "download_param":
 			h.DownloadParam, err = oneArg(d)
+		case "raw_objects":
+			h.RawObjects = d.RemainingArgs()
+			if len(h.RawObjects) == 0 {
+				return d.ArgErr()
+			}
 		case "asset_policy":
 			h.AssetPolicy, err = unmarshalPolicy(d)
 		case "playlist_cache":

@@ -9,7 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -19,7 +19,6 @@ import (
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
-	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
 )
 
 func init() {
@@ -53,6 +52,12 @@ type Handler struct {
 	PlaylistCache int `json:"playlist_cache,omitempty"`
 	// VODCacheTTL is how long a VOD playlist is reused. Default 60s.
 	VODCacheTTL caddy.Duration `json:"vod_cache_ttl,omitempty"`
+	// RawObjects lists, in decrypt, encrypt and reencrypt, the objects
+	// served as stored (thumbnails, subtitles, downloads): globs on the
+	// object key, one without "/" on its last element, case ignored. Those
+	// modes serve nothing else but playlists, segments through their
+	// sealed context and derived keys.
+	RawObjects []string `json:"raw_objects,omitempty"`
 
 	mode     delivery.Mode
 	secret   []byte
@@ -159,6 +164,11 @@ func (h *Handler) Validate() error {
 	if h.KeyPath != "" && h.KeyPath == h.StripPrefix {
 		return fmt.Errorf("key_path %q must differ from strip_prefix", h.KeyPath)
 	}
+	for _, p := range h.RawObjects {
+		if _, err := path.Match(p, ""); err != nil || p == "" {
+			return fmt.Errorf("raw_objects %q: not a glob pattern", p)
+		}
+	}
 	return nil
 }
 
@@ -170,45 +180,48 @@ func (h *Handler) Cleanup() error {
 	return nil
 }
 
-// ServeHTTP serves keys, playlists, transformed segments and objects.
+// ServeHTTP serves keys, playlists, transformed segments and objects. An
+// error answer is never cacheable.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		return caddyhttp.Error(http.StatusMethodNotAllowed, errors.New("hls_proxy serves GET and HEAD only"))
-	}
-	target, err := h.rewriter.Layout.Classify(r.URL.Path)
+	err := h.serve(w, r)
 	if err != nil {
-		if errors.Is(err, delivery.ErrNotServed) {
-			return caddyhttp.Error(http.StatusNotFound, err)
+		w.Header().Set("Cache-Control", "no-store")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
 		}
-		return caddyhttp.Error(http.StatusBadRequest, err)
 	}
-	if target.IsKey {
-		return h.serveKey(w, r, target.Key)
-	}
-	if sealed := queryValue(r.URL.RawQuery, delivery.CtxParam); sealed != "" && h.mode != delivery.Passthrough {
-		job, err := delivery.OpenJob(h.secret, h.mode, sealed, target.Key)
-		if err != nil {
-			h.metrics.denied("bad_context")
-			h.logger.Info("segment context refused", zap.String("path", r.URL.Path), zap.Error(err))
-			return caddyhttp.Error(http.StatusForbidden, fmt.Errorf("segment context: %w", err))
-		}
-		return h.serveSegment(w, r, target.Key, job)
-	}
-	if playlist.IsPlaylist(target.Key, "") {
-		return h.servePlaylist(w, r, target.Key)
-	}
-	return h.serveObject(w, r, target.Key)
+	return err
 }
 
-// queryValue returns the first value of a query parameter without parsing
-// the whole query (the hot path of every segment request).
-func queryValue(rawQuery, name string) string {
-	if !strings.Contains(rawQuery, name) {
-		return ""
+// serve runs the pipeline of pipeline.go.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
+	q, err := h.classify(r)
+	if err != nil {
+		return err
 	}
-	q, _ := url.ParseQuery(rawQuery)
-	return q.Get(name)
+	if err := h.decide(q); err != nil {
+		return err
+	}
+	err = h.dispatch(w, r, q)
+	var he caddyhttp.HandlerError
+	if err != nil && q.access == byPolicy && h.AssetPolicy.Default != "public" && errors.As(err, &he) && he.StatusCode == http.StatusNotFound {
+		// Under a protected default an anonymous caller learns nothing
+		// about what exists: a missing object is refused like a protected one.
+		return caddyhttp.Error(http.StatusForbidden, errors.New("protected asset requires a token"))
+	}
+	return err
+}
+
+func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, q *request) error {
+	switch q.kind {
+	case kindKey:
+		return h.serveKey(w, r, q)
+	case kindSegment:
+		return h.serveSegment(w, r, q)
+	case kindPlaylist:
+		return h.servePlaylist(w, r, q)
+	}
+	return h.serveObject(w, r, q)
 }
 
 func (h *Handler) metadataHeaders() []string {

@@ -11,35 +11,34 @@ import (
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
+	"github.com/mediagate/caddy-mediagate/internal/authz"
 )
 
 // serveKey answers a request under key_path: the derived delivery key of an
 // asset (encrypt, reencrypt) or an origin key object (passthrough). Storage
-// keys are never served in decrypt and reencrypt modes.
-func (h *Handler) serveKey(w http.ResponseWriter, r *http.Request, key string) error {
-	// Keys are always protected: the decision needs no origin metadata.
-	if _, err := h.allowAsset(r, nil, true); err != nil {
-		return err
-	}
+// keys are never served in decrypt and reencrypt modes; decide has already
+// refused anonymous callers.
+func (h *Handler) serveKey(w http.ResponseWriter, r *http.Request, q *request) error {
 	if h.mode.ServesDerivedKeys() {
-		asset, ok := delivery.DerivedKeyAsset(key)
+		asset, ok := delivery.DerivedKeyAsset(q.key)
 		if !ok {
-			return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("no key at %s", key))
+			return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("no key at %s", q.key))
 		}
 		k := delivery.DeliveryKey(h.secret, asset)
-		return h.writeKey(w, r, k[:])
+		return h.writeKey(w, r, q, k[:])
 	}
 	if h.mode != delivery.Passthrough {
 		return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("mode %s serves no keys", h.mode))
 	}
-	k, err := h.fetchKey(r, key)
+	k, err := h.fetchKey(r, q.key)
 	if err != nil {
 		return err
 	}
-	return h.writeKey(w, r, k[:])
+	return h.writeKey(w, r, q, k[:])
 }
 
-func (h *Handler) writeKey(w http.ResponseWriter, r *http.Request, k []byte) error {
+func (h *Handler) writeKey(w http.ResponseWriter, r *http.Request, q *request, k []byte) error {
+	q.auth.Served(authz.KindKey, h.view(q))
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/octet-stream")
 	hdr.Set("Content-Length", strconv.Itoa(len(k)))

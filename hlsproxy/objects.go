@@ -1,17 +1,21 @@
 package hlsproxy
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"net/http"
 	"path"
 	"strconv"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/httpx"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
+	"github.com/mediagate/caddy-mediagate/internal/authz"
 )
 
 // Cache-Control values.
@@ -26,8 +30,11 @@ var passHeaders = []string{"Content-Length", "Content-Range", "ETag", "Last-Modi
 
 // serveObject streams an object as stored: segments, init sections,
 // downloads. Range, If-Range and conditional headers go to the origin, which
-// answers 206, 304, 412 or 416 itself.
-func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, key string) error {
+// answers 206, 304, 412 or 416 itself. A key object (AES-128 keys are 16
+// bytes; "*.key") is never served here, in any mode: only the key endpoint
+// serves keys, to token holders.
+func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, q *request) error {
+	key := q.key
 	resp, err := h.fetchObject(r, key)
 	if err != nil {
 		return h.originError(r, "object", key, err)
@@ -37,11 +44,18 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, key string
 	}
 	if r.Method == http.MethodGet && resp.StatusCode == http.StatusOK && playlist.IsPlaylist("", resp.Header.Get("Content-Type")) && r.Header.Get("Range") == "" {
 		// A playlist by content type: rewrite it like any other.
-		return h.servePlaylistResponse(w, r, key, resp)
+		return h.servePlaylistResponse(w, r, q, resp)
 	}
-	isKey := strings.EqualFold(path.Ext(key), ".key")
+	if q.playlistOnly {
+		h.metrics.denied("not_served_in_mode")
+		return caddyhttp.Error(http.StatusForbidden, fmt.Errorf("object %s: mode %s serves it only through a playlist (raw_objects lists none)", key, h.mode))
+	}
+	body, err := h.refuseKeyObject(key, resp)
+	if err != nil {
+		return err
+	}
 	decide := resp.Header
-	if resp.StatusCode == http.StatusNotModified && h.needsMetadata(r, resp.Header) {
+	if resp.StatusCode == http.StatusNotModified && h.needsMetadata(q, resp.Header) {
 		// A 304 need not repeat the object's metadata: ask for it.
 		head, err := h.fetch(r, key, http.MethodHead, nil)
 		if err != nil {
@@ -49,15 +63,14 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, key string
 		}
 		decide = head.Header
 	}
-	public, err := h.allowAsset(r, decide, isKey)
-	if err != nil {
+	if err := h.allowMetadata(q, decide); err != nil {
 		return err
 	}
+	q.auth.Served(objectKind(q), h.view(q))
 	hdr := w.Header()
 	if resp.StatusCode == http.StatusPreconditionFailed || resp.StatusCode == http.StatusRequestedRangeNotSatisfiable {
 		// The origin's error body (S3 XML with request ids) never reaches the client.
 		copyHeaders(hdr, resp.Header, "Content-Range")
-		hdr.Set("Cache-Control", "no-store")
 		h.metrics.request("object", strconv.Itoa(resp.StatusCode))
 		return caddyhttp.Error(resp.StatusCode, fmt.Errorf("object %s: origin answered %d", key, resp.StatusCode))
 	}
@@ -65,20 +78,60 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, key string
 	hdr.Set("Content-Type", httpx.ContentType(key, resp.Header.Get("Content-Type")))
 	hdr.Set("Accept-Ranges", "bytes")
 	hdr.Set("Cache-Control", cacheProtected)
-	switch {
-	case isKey:
-		hdr.Set("Cache-Control", cacheKey)
-	case public:
+	if q.public() {
 		hdr.Set("Cache-Control", firstNonEmpty(resp.Header.Get("Cache-Control"), cachePublic))
 	}
 	h.setDisposition(hdr, r, key)
 	w.WriteHeader(resp.StatusCode)
-	if r.Method == http.MethodHead || resp.Body == nil {
+	if r.Method == http.MethodHead || body == nil {
 		h.metrics.request("object", strconv.Itoa(resp.StatusCode))
 		return nil
 	}
-	h.stream(w, r, "object", key, resp.Body)
+	h.stream(w, r, "object", key, body)
 	return nil
+}
+
+func objectKind(q *request) authz.Kind {
+	if q.kind == kindSegment {
+		return authz.KindSegment
+	}
+	return authz.KindObject
+}
+
+// keySize is the size of an AES-128 key object.
+const keySize = 16
+
+// refuseKeyObject refuses, before any header is written, an object that is
+// a key: named "*.key", or exactly 16 bytes long (Content-Length, the total
+// of a Content-Range, or — without a length — a body that ends at 16
+// bytes). It returns the body to stream.
+func (h *Handler) refuseKeyObject(key string, resp *origin.Response) (io.Reader, error) {
+	var body io.Reader
+	if resp.Body != nil {
+		body = resp.Body
+	}
+	size := resp.ContentLength
+	if resp.StatusCode == http.StatusPartialContent || resp.StatusCode == http.StatusRequestedRangeNotSatisfiable {
+		size = -1
+		if cr := resp.Header.Get("Content-Range"); strings.LastIndexByte(cr, '/') >= 0 {
+			if n, err := strconv.ParseInt(cr[strings.LastIndexByte(cr, '/')+1:], 10, 64); err == nil {
+				size = n
+			}
+		}
+	}
+	if size < 0 && body != nil && resp.StatusCode == http.StatusOK {
+		br := bufio.NewReaderSize(body, 64)
+		if peek, err := br.Peek(keySize + 1); len(peek) == keySize && err != nil {
+			size = keySize
+		}
+		body = br
+	}
+	if size == keySize || strings.EqualFold(path.Ext(key), ".key") {
+		h.metrics.denied("key_object")
+		h.logger.Info("key object refused on the object path", zap.String("object", key))
+		return nil, caddyhttp.Error(http.StatusForbidden, fmt.Errorf("object %s is a key: keys are served only under key_path", key))
+	}
+	return body, nil
 }
 
 // fetchObject forwards the client's range and conditional headers. S3 does

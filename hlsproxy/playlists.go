@@ -14,15 +14,17 @@ import (
 	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
+	"github.com/mediagate/caddy-mediagate/internal/authz"
 )
 
 // maxPlaylistBytes bounds a playlist read from the origin.
 const maxPlaylistBytes = 16 << 20
 
 // servePlaylist serves a rewritten playlist, from the cache when it is fresh.
-func (h *Handler) servePlaylist(w http.ResponseWriter, r *http.Request, key string) error {
+func (h *Handler) servePlaylist(w http.ResponseWriter, r *http.Request, q *request) error {
+	key := q.key
 	if p, ok := h.cache.get(key, time.Now()); ok {
-		return h.writePlaylist(w, r, key, p, false)
+		return h.writePlaylist(w, r, q, p, false)
 	}
 	resp, err := h.fetch(r, key, http.MethodGet, nil)
 	if err != nil {
@@ -33,11 +35,12 @@ func (h *Handler) servePlaylist(w http.ResponseWriter, r *http.Request, key stri
 			resp.Body.Close()
 		}
 	}()
-	return h.servePlaylistResponse(w, r, key, resp)
+	return h.servePlaylistResponse(w, r, q, resp)
 }
 
 // servePlaylistResponse reads a playlist answer of the origin and serves it.
-func (h *Handler) servePlaylistResponse(w http.ResponseWriter, r *http.Request, key string, resp *origin.Response) error {
+func (h *Handler) servePlaylistResponse(w http.ResponseWriter, r *http.Request, q *request, resp *origin.Response) error {
+	key := q.key
 	if resp.StatusCode != http.StatusOK || resp.Body == nil {
 		return caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("playlist %s: origin answered %d", key, resp.StatusCode))
 	}
@@ -53,22 +56,23 @@ func (h *Handler) servePlaylistResponse(w http.ResponseWriter, r *http.Request, 
 	if h.AssetPolicy != nil {
 		p.metadata = resp.Header.Get(h.AssetPolicy.Header)
 	}
-	return h.writePlaylist(w, r, key, p, true)
+	return h.writePlaylist(w, r, q, p, true)
 }
 
 // writePlaylist applies the access decision and the per-request rewrite.
-func (h *Handler) writePlaylist(w http.ResponseWriter, r *http.Request, key string, p *cachedPlaylist, fresh bool) error {
+func (h *Handler) writePlaylist(w http.ResponseWriter, r *http.Request, q *request, p *cachedPlaylist, fresh bool) error {
+	key := q.key
 	meta := http.Header{}
 	if h.AssetPolicy != nil && p.metadata != "" {
 		meta.Set(h.AssetPolicy.Header, p.metadata)
 	}
-	public, err := h.allowAsset(r, meta, false)
-	if err != nil {
+	if err := h.allowMetadata(q, meta); err != nil {
 		return err
 	}
+	public := q.public()
 	var tok delivery.Token
 	if h.Tokenize && !public {
-		tok = requestToken(r)
+		tok = requestToken(q)
 	}
 	out, info, err := h.rewriter.Rewrite(p.body, key, tok)
 	if err != nil {
@@ -83,6 +87,16 @@ func (h *Handler) writePlaylist(w http.ResponseWriter, r *http.Request, key stri
 	if fresh {
 		h.cache.put(key, p, info.Endlist || info.Type == playlist.Master, info.TargetDuration, time.Now())
 	}
+	kind := authz.KindMedia
+	if info.Type == playlist.Master {
+		kind = authz.KindMultivariant
+	}
+	if q.auth.EntryRefused(kind) {
+		// A view starts only with a fresh query token on its entry.
+		h.metrics.denied("entry_needs_query_token")
+		return caddyhttp.Error(http.StatusForbidden, errors.New("the multivariant playlist starts a view: it requires the query token"))
+	}
+	q.auth.Served(kind, h.view(q))
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/vnd.apple.mpegurl")
 	hdr.Set("Content-Length", strconv.Itoa(len(out)))

@@ -5,10 +5,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-
-	"github.com/mediagate/caddy-mediagate/caddyauth/edgeauth"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
+	"github.com/mediagate/caddy-mediagate/internal/authz"
 )
 
 // AssetPolicy decides per-object protection: from origin metadata, or by
@@ -63,55 +61,19 @@ func (p *AssetPolicy) protected(h http.Header) bool {
 	return p.Default != "public"
 }
 
-// authState reports whether edgeauth ran for this request and whether it
-// verified a token.
-func authState(r *http.Request) (ran, ok bool) {
-	ok, ran = caddyhttp.GetVar(r.Context(), edgeauth.VarAuthenticated).(bool)
-	return ran, ok
+// requestToken is what tokenize appends: the query token that
+// authenticated the request, with its parameter and scope (the auth
+// contract offers nothing else: never a cookie, header or minted token).
+func requestToken(q *request) delivery.Token {
+	a := q.auth
+	if a == nil || a.Token == "" || a.Source != authz.Query || a.Session {
+		return delivery.Token{}
+	}
+	return delivery.Token{Param: a.Param, Value: a.Token, Scope: a.Scope}
 }
 
-// requestToken is what tokenize appends: the token that authenticated the
-// request with its query parameter and scope, and the session token that
-// edgeauth minted on this request, if any (see delivery.Token).
-func requestToken(r *http.Request) delivery.Token {
-	ctx := r.Context()
-	var t delivery.Token
-	t.Param, _ = caddyhttp.GetVar(ctx, edgeauth.VarParam).(string)
-	if t.Param == "" {
-		t.Param = "__token__"
-	}
-	t.Value, _ = caddyhttp.GetVar(ctx, edgeauth.VarToken).(string)
-	t.Scope, _ = caddyhttp.GetVar(ctx, edgeauth.VarTokenScope).([]string)
-	t.Session, _ = caddyhttp.GetVar(ctx, edgeauth.VarSessionToken).(string)
-	t.SessionScope, _ = caddyhttp.GetVar(ctx, edgeauth.VarSessionScope).([]string)
-	return t
-}
-
-// needsMetadata reports whether deciding on this request needs the policy
-// header and hdr lacks it.
-func (h *Handler) needsMetadata(r *http.Request, hdr http.Header) bool {
-	if h.AssetPolicy == nil || h.AssetPolicy.Header == "" || hdr.Get(h.AssetPolicy.Header) != "" {
-		return false
-	}
-	_, ok := authState(r)
-	return !ok
-}
-
-// allowAsset decides whether an object may be served to this request, from
-// the origin's response headers, before any body byte is sent. A request that
-// edgeauth authenticated is always allowed. One that edgeauth let through
-// unauthenticated (optional) gets only objects the asset policy marks public:
-// without a policy, and for keys, nothing. Without edgeauth in the route and
-// without a policy, the proxy does not judge. public reports an unauthenticated
-// request for a public asset (no token to propagate, publicly cacheable).
-func (h *Handler) allowAsset(r *http.Request, hdr http.Header, isKey bool) (public bool, err error) {
-	ran, ok := authState(r)
-	if ok || (!ran && h.AssetPolicy == nil) {
-		return false, nil
-	}
-	if isKey || h.AssetPolicy == nil || h.assetProtected(r, hdr) {
-		h.metrics.denied("asset_protected")
-		return false, caddyhttp.Error(http.StatusForbidden, fmt.Errorf("protected asset requires a token"))
-	}
-	return true, nil
+// needsMetadata reports whether deciding on q needs the policy header and
+// hdr lacks it (never for source http, which has no header).
+func (h *Handler) needsMetadata(q *request, hdr http.Header) bool {
+	return q.access == byPolicy && h.AssetPolicy.Header != "" && hdr.Get(h.AssetPolicy.Header) == ""
 }

@@ -1,6 +1,7 @@
 package hlsproxy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -92,17 +93,17 @@ func (h *Handler) startAssetRule(ctx caddy.Context) {
 
 // assetProtected decides for a request the proxy would otherwise serve
 // without a token: from the origin's metadata, or from the DAM's rule for
-// the request's asset.
-func (h *Handler) assetProtected(r *http.Request, hdr http.Header) bool {
+// the request's asset. The rule call has its own timeout (and is shared
+// by concurrent requests for the asset), so it needs no request context.
+func (h *Handler) assetProtected(q *request, hdr http.Header) bool {
 	p := h.AssetPolicy
 	if p.Source != "http" {
 		return p.protected(hdr)
 	}
-	target, err := h.rewriter.Layout.Classify(r.URL.Path)
-	if err != nil || p.rule == nil {
+	if p.rule == nil {
 		return true
 	}
-	return p.rule.Protected(r.Context(), damrule.AssetOf(target.Key, p.AssetDepth))
+	return p.rule.Protected(context.Background(), damrule.AssetOf(q.key, p.AssetDepth))
 }
 
 type ruleMetrics struct {

@@ -16,23 +16,31 @@ import (
 	"github.com/mediagate/caddy-mediagate/hlsproxy/httpx"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
+	"github.com/mediagate/caddy-mediagate/internal/authz"
 )
 
 // serveSegment serves a segment that a signed context asks to decrypt,
 // encrypt, or both.
-func (h *Handler) serveSegment(w http.ResponseWriter, r *http.Request, key string, job delivery.SegmentJob) error {
-	if job.Decrypts() {
+func (h *Handler) serveSegment(w http.ResponseWriter, r *http.Request, q *request) error {
+	job := q.job
+	switch {
+	case job.Decrypts():
 		sk, err := h.storageKey(r, job.StorageKey)
 		if err != nil {
 			return err
 		}
-		return h.serveDecrypted(w, r, key, job, sk)
+		return h.serveDecrypted(w, r, q, sk)
+	case job.Encrypts():
+		return h.serveEncrypted(w, r, q)
 	}
-	return h.serveEncrypted(w, r, key, job)
+	// decrypt mode, a segment stored in clear (or SAMPLE-AES): as stored,
+	// but only through its context.
+	return h.serveObject(w, r, q)
 }
 
 // output describes a transformed body before it is sent.
 type output struct {
+	q            *request
 	key          string
 	size         int64 // -1 when unknown
 	etag         string
@@ -44,7 +52,8 @@ type output struct {
 // A first ranged request reads the final two blocks: it gives the exact
 // plaintext length and validates key and padding before any header is sent,
 // so a bad key or a truncated object is a 502, never a short 200.
-func (h *Handler) serveDecrypted(w http.ResponseWriter, r *http.Request, key string, job delivery.SegmentJob, sk segcrypt.Key) error {
+func (h *Handler) serveDecrypted(w http.ResponseWriter, r *http.Request, q *request, sk segcrypt.Key) error {
+	key, job := q.key, q.job
 	probe, err := h.fetch(r, key, http.MethodGet, http.Header{"Range": {"bytes=-32"}})
 	if err != nil {
 		return h.originError(r, "segment", key, err)
@@ -57,11 +66,10 @@ func (h *Handler) serveDecrypted(w http.ResponseWriter, r *http.Request, key str
 	if err != nil {
 		return h.cryptoFailure(key, "bad_ciphertext", err)
 	}
-	public, err := h.allowAsset(r, probe.Header, false)
-	if err != nil {
+	if err := h.allowMetadata(q, probe.Header); err != nil {
 		return err
 	}
-	out := output{key: key, public: public, lastModified: probe.Header.Get("Last-Modified"),
+	out := output{q: q, key: key, public: q.public(), lastModified: probe.Header.Get("Last-Modified"),
 		etag: transformedETag(probe.Header.Get("ETag"), job)}
 	ifMatch := probe.Header.Get("ETag")
 	fetchCipher := func(from, to int64) (io.ReadCloser, error) {
@@ -110,7 +118,8 @@ func (h *Handler) serveDecrypted(w http.ResponseWriter, r *http.Request, key str
 }
 
 // serveEncrypted adds delivery AES-128 to a segment stored in clear.
-func (h *Handler) serveEncrypted(w http.ResponseWriter, r *http.Request, key string, job delivery.SegmentJob) error {
+func (h *Handler) serveEncrypted(w http.ResponseWriter, r *http.Request, q *request) error {
+	key, job := q.key, q.job
 	method := http.MethodGet
 	if r.Method == http.MethodHead {
 		method = http.MethodHead
@@ -128,11 +137,10 @@ func (h *Handler) serveEncrypted(w http.ResponseWriter, r *http.Request, key str
 	if resp.StatusCode != http.StatusOK {
 		return h.cryptoFailure(key, "unexpected_status", fmt.Errorf("origin answered %d", resp.StatusCode))
 	}
-	public, err := h.allowAsset(r, resp.Header, false)
-	if err != nil {
+	if err := h.allowMetadata(q, resp.Header); err != nil {
 		return err
 	}
-	out := output{key: key, public: public, size: -1, lastModified: resp.Header.Get("Last-Modified"),
+	out := output{q: q, key: key, public: q.public(), size: -1, lastModified: resp.Header.Get("Last-Modified"),
 		etag: transformedETag(resp.Header.Get("ETag"), job)}
 	if resp.ContentLength >= 0 {
 		out.size = segcrypt.EncryptedLen(resp.ContentLength)
@@ -154,6 +162,7 @@ func (h *Handler) serveEncrypted(w http.ResponseWriter, r *http.Request, key str
 // writeOutput answers conditional and range requests for a transformed
 // body of out.size bytes, then streams open(range).
 func (h *Handler) writeOutput(w http.ResponseWriter, r *http.Request, out output, open func(httpx.Range) (io.ReadCloser, error)) error {
+	out.q.auth.Served(authz.KindSegment, h.view(out.q))
 	hdr := w.Header()
 	if out.etag != "" && etagMatch(r.Header.Get("If-None-Match"), out.etag) {
 		hdr.Set("ETag", out.etag)

@@ -4,7 +4,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -15,6 +14,9 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+	"github.com/mediagate/caddy-mediagate/internal/authz"
+	"github.com/mediagate/caddy-mediagate/internal/canon"
+	"github.com/mediagate/caddy-mediagate/internal/reqstate"
 )
 
 // result is the outcome of checking a request's token candidates.
@@ -22,29 +24,32 @@ type result struct {
 	token   *edgetoken.Token // nil when nothing verified
 	raw     string           // the token string that verified
 	source  string           // SourceQuery, SourceCookie or SourceHeader
-	path    string           // normalised request path ("" if malformed)
+	session bool             // the token is a minted session token (cookie only)
+	path    canon.Path       // the canonical request path (zero if refused)
+	status  int              // the denial status: 403, or 400/404 for a refused path
 	failure *edgetoken.Failure
 }
 
 // check tries every token candidate of r; the first that verifies wins.
 // When none does, the failure is that of the first candidate (the first
-// that is more than malformed), or "missing" when there was none.
+// that is more than malformed), or "missing" when there was none. A path
+// that has no canonical form is refused before any token is looked at.
 func (c *Config) check(r *http.Request) result {
-	p, err := edgetoken.NormalizePath(r.URL.EscapedPath())
+	p, err := reqstate.Path(r)
 	if err != nil {
-		return result{failure: err.(*edgetoken.Failure)}
+		return result{status: canon.Status(err), failure: &edgetoken.Failure{Reason: edgetoken.ReasonMalformed, Detail: err.Error()}}
 	}
 	entry := c.isEntry(p)
-	req := edgetoken.Request{Path: p, ClientIP: clientIP(r), Now: c.now()}
+	req := edgetoken.Request{Path: p.Escaped, ClientIP: clientIP(r), Now: c.now()}
 	var first *edgetoken.Failure
 	for _, cand := range c.candidates(r, entry) {
-		tok, err := c.verifier.Verify(cand.value, req)
-		if err == nil {
-			return result{token: tok, raw: cand.value, source: cand.source, path: p}
+		tok, session, f := c.verify(cand, req)
+		if f == nil {
+			return result{token: tok, raw: cand.value, source: cand.source, session: session, path: p}
 		}
 		// Keep the first failure, unless it is only "malformed" and a later
 		// form of the same token (e.g. its URL-decoded value) says more.
-		if f := err.(*edgetoken.Failure); first == nil || first.Reason == edgetoken.ReasonMalformed && f.Reason != edgetoken.ReasonMalformed {
+		if first == nil || first.Reason == edgetoken.ReasonMalformed && f.Reason != edgetoken.ReasonMalformed {
 			first = f
 		}
 	}
@@ -58,24 +63,40 @@ func (c *Config) check(r *http.Request) result {
 		}
 		first = &edgetoken.Failure{Reason: edgetoken.ReasonMissing, Detail: detail}
 	}
-	return result{path: p, failure: first}
+	return result{path: p, status: http.StatusForbidden, failure: first}
 }
 
-// isEntry reports whether the normalised path p matches an entry glob.
-func (c *Config) isEntry(p string) bool {
+// verify checks one candidate with the issuer's keys and, for a cookie
+// only, with the session keys that sign minted tokens.
+func (c *Config) verify(cand candidate, req edgetoken.Request) (*edgetoken.Token, bool, *edgetoken.Failure) {
+	tok, err := c.verifier.Verify(cand.value, req)
+	if err == nil {
+		return tok, false, nil
+	}
+	f := err.(*edgetoken.Failure)
+	if cand.source == SourceCookie && c.sessions != nil && f.Reason == edgetoken.ReasonBadHMAC {
+		if tok, err := c.sessions.Verify(cand.value, req); err == nil {
+			return tok, true, nil
+		} else if sf := err.(*edgetoken.Failure); sf.Reason != edgetoken.ReasonBadHMAC {
+			return nil, false, sf // a session token, refused for another reason
+		}
+	}
+	return nil, false, f
+}
+
+// isEntry reports whether the canonical path p matches an entry glob,
+// ignoring case (hls_proxy knows "INDEX.M3U8" as a playlist too).
+func (c *Config) isEntry(p canon.Path) bool {
 	if len(c.Entry) == 0 {
 		return false
 	}
-	dec, err := url.PathUnescape(p)
-	if err != nil {
-		dec = p
-	}
+	dec := strings.ToLower(p.Decoded)
 	for _, pat := range c.Entry {
 		target := dec
 		if !strings.Contains(pat, "/") {
 			target = path.Base(dec)
 		}
-		if ok, _ := path.Match(pat, target); ok {
+		if ok, _ := path.Match(strings.ToLower(pat), target); ok {
 			return true
 		}
 	}
@@ -98,9 +119,9 @@ func clientIP(r *http.Request) netip.Addr {
 	return a
 }
 
-// accept records a verified token: placeholders, request vars, session
-// cookie (query tokens only) and removal of the query token.
-func (c *Config) accept(w http.ResponseWriter, r *http.Request, res result) {
+// accept records a verified token: placeholders, informational vars, the
+// auth contract for the next handler, and removal of the query token.
+func (c *Config) accept(r *http.Request, res result) *authz.Auth {
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 		id := res.token.ID
 		if id == "" {
@@ -113,30 +134,46 @@ func (c *Config) accept(w http.ResponseWriter, r *http.Request, res result) {
 	}
 	ctx := r.Context()
 	caddyhttp.SetVar(ctx, VarAuthenticated, true)
-	caddyhttp.SetVar(ctx, VarToken, res.raw)
 	caddyhttp.SetVar(ctx, VarSource, res.source)
-	caddyhttp.SetVar(ctx, VarTokenScope, tokenScope(res))
-	caddyhttp.SetVar(ctx, VarParam, c.Query)
-	c.metrics.count(outcomeAllowed, "", res.source)
-	if res.source == SourceQuery && c.SessionCookie != nil {
-		if acl := c.SessionCookie.sessionACL(r, res.path); c.mayMint(res, acl) {
-			c.mintSessionCookie(w, r, res, acl)
-		}
+	a := &authz.Auth{
+		Authenticated: true,
+		Source:        sourceOf(res.source),
+		Session:       res.session,
+		Scope:         tokenScope(res),
+		QueryEntry:    c.SessionCookie != nil && len(c.Entry) == 0,
 	}
+	if a.Source == authz.Query && !res.session {
+		a.Param, a.Token = c.Query, res.raw
+	}
+	reqstate.SetAuth(r, a)
+	c.metrics.count(outcomeAllowed, "", res.source)
 	c.stripToken(r)
+	return a
+}
+
+func sourceOf(s string) authz.Source {
+	switch s {
+	case SourceQuery:
+		return authz.Query
+	case SourceCookie:
+		return authz.Cookie
+	case SourceHeader:
+		return authz.Header
+	}
+	return authz.None
 }
 
 // tokenScope lists the ACL patterns a verified token covers: its ACLs, or
-// in URL mode the path it was checked against.
+// in URL mode the canonical path it was checked against.
 func tokenScope(res result) []string {
 	if len(res.token.ACLs) > 0 {
 		return res.token.ACLs
 	}
-	return []string{res.path}
+	return []string{res.path.Escaped}
 }
 
-// reject records why no token verified: reason placeholder and vars,
-// and removal of the query token.
+// reject records why no token verified: reason placeholder and vars, an
+// anonymous auth contract, and removal of the query token.
 func (c *Config) reject(r *http.Request, res result) {
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 		repl.Set(PlaceholderReason, res.failure.Reason)
@@ -144,7 +181,7 @@ func (c *Config) reject(r *http.Request, res result) {
 	ctx := r.Context()
 	caddyhttp.SetVar(ctx, VarReason, res.failure.Reason)
 	caddyhttp.SetVar(ctx, VarAuthenticated, false)
-	caddyhttp.SetVar(ctx, VarParam, c.Query)
+	reqstate.SetAuth(r, &authz.Auth{})
 	c.stripToken(r)
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+	"github.com/mediagate/caddy-mediagate/internal/authz"
 )
 
 func init() {
@@ -43,9 +44,11 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    keep_token                  # keep the query token for the next handler
 //	    session_cookie [<name>] {   # a valid query token mints a cookie token
 //	        lifetime <duration>     # default 4h
-//	        acl <pattern>           # default: request directory + "/*"
+//	        acl <prefix*>[!<prefix*>…] # default: the entry's asset and its keys under key_path;
+//	                                # literal prefixes, {http.request.uri.path.N} / .dir placeholders
 //	        same_site lax|strict|none   # default lax; the cookie is always Secure, HttpOnly, Path=/
 //	        domain <domain>
+//	        partitioned             # CHIPS: Partitioned, for players embedded on another site (SameSite=None)
 //	    }
 //	    entry <glob>...             # repeatable; these paths need the query token
 //	    optional                    # no valid token: continue unauthenticated
@@ -170,8 +173,10 @@ func parseSessionCookie(d *caddyfile.Dispenser) (*SessionCookie, error) {
 			}
 		case "acl":
 			err = oneArg(d, &sc.ACL)
-			if err == nil && strings.Contains(sc.ACL, "~") {
-				return nil, d.Errf("edgeauth: session_cookie: acl must not contain '~'")
+			if err == nil {
+				if perr := authz.CheckTemplate(sc.ACL); perr != nil {
+					return nil, d.Errf("edgeauth: session_cookie: %v", perr)
+				}
 			}
 		case "same_site":
 			err = oneArg(d, &sc.SameSite)
@@ -184,6 +189,8 @@ func parseSessionCookie(d *caddyfile.Dispenser) (*SessionCookie, error) {
 			}
 		case "domain":
 			err = oneArg(d, &sc.Domain)
+		case "partitioned":
+			err = noArgs(d, &sc.Partitioned)
 		default:
 			return nil, d.Errf("edgeauth: session_cookie: unknown subdirective %q", name)
 		}

@@ -102,7 +102,7 @@ func TestUnmarshalCaddyfileErrorsCarryLine(t *testing.T) {
 		{"session_cookie bad same_site", "edgeauth {\n session_cookie {\n  same_site loose\n }\n}", ":3", "same_site"},
 		{"session_cookie unknown", "edgeauth {\n session_cookie {\n  path /\n }\n}", ":3", `unknown subdirective "path"`},
 		{"session_cookie duplicate", "edgeauth {\n session_cookie {\n  domain a\n  domain b\n }\n}", ":4", "duplicate"},
-		{"session_cookie tilde acl", "edgeauth {\n session_cookie {\n  acl /~u/*\n }\n}", ":3", "'~'"},
+		{"session_cookie tilde acl", "edgeauth {\n session_cookie {\n  acl /~u/*\n }\n}", ":3", "literal path prefix"},
 		{"session_cookie two names", "edgeauth {\n session_cookie a b\n}", ":2", "wrong argument count"},
 		{"duplicate session_cookie", "edgeauth {\n session_cookie\n session_cookie\n}", ":3", "duplicate"},
 	}

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+	"github.com/mediagate/caddy-mediagate/internal/authz"
 )
 
 // Defaults of the configuration.
@@ -61,7 +62,8 @@ type Config struct {
 	// for the handler; the provider leaves this to `authentication`).
 	Optional bool `json:"optional,omitempty"`
 
-	verifier *edgetoken.Verifier
+	verifier *edgetoken.Verifier // the issuer's keys: every token source
+	sessions *edgetoken.Verifier // the session keys: minted tokens, cookies only
 	logger   *zap.Logger
 	metrics  *metrics
 	now      func() time.Time
@@ -74,13 +76,21 @@ type SessionCookie struct {
 	Name string `json:"name,omitempty"`
 	// Lifetime of the minted token and cookie. Default 4h.
 	Lifetime caddy.Duration `json:"lifetime,omitempty"`
-	// ACL of the minted token. Default: the request's directory + "/*".
+	// ACL of the minted token: "!"-separated literal path prefixes, each
+	// ending in "*", with {http.request.uri.path.N} and
+	// {http.request.uri.path.dir} filled from the canonical path. Default:
+	// the entry's asset and, behind hls_proxy, its keys under key_path.
+	// Whatever is configured, a prefix is minted only inside the entry's
+	// asset or inside what the verified token covers (authz.MintACL).
 	ACL string `json:"acl,omitempty"`
 	// SameSite: lax (default), strict or none. The cookie is always
 	// Secure and HttpOnly, with Path=/.
 	SameSite string `json:"same_site,omitempty"`
 	// Optional Domain attribute.
 	Domain string `json:"domain,omitempty"`
+	// Partitioned adds the CHIPS attribute, so a player embedded on another
+	// site keeps the cookie; it implies SameSite=None.
+	Partitioned bool `json:"partitioned,omitempty"`
 }
 
 // provision resolves secrets, applies defaults and validates.
@@ -150,6 +160,9 @@ func (c *Config) provision(logger *zap.Logger) error {
 		Keys: keys, Algorithm: alg, Salt: salt, Skew: skew,
 		URLMode: c.URLMode, EscapeEarly: c.EscapeEarly,
 	}
+	if c.SessionCookie != nil {
+		c.sessions = &edgetoken.Verifier{Keys: edgetoken.SessionKeys(keys), Algorithm: alg, Salt: salt, Skew: skew}
+	}
 	return nil
 }
 
@@ -173,13 +186,21 @@ func (s *SessionCookie) provision(defaultName string) error {
 	if time.Duration(s.Lifetime) < time.Second {
 		return errors.New("edgeauth session_cookie: lifetime must be at least 1s")
 	}
-	if strings.Contains(s.ACL, "~") {
-		return errors.New("edgeauth session_cookie: acl must not contain '~' (escape it as %7E)")
+	if s.ACL != "" {
+		if err := authz.CheckTemplate(s.ACL); err != nil {
+			return fmt.Errorf("edgeauth session_cookie: %w", err)
+		}
 	}
 	switch strings.ToLower(s.SameSite) {
 	case "", "lax", "strict", "none":
 	default:
 		return fmt.Errorf("edgeauth session_cookie: same_site %q: want lax, strict or none", s.SameSite)
+	}
+	if s.Partitioned {
+		if s.SameSite != "" && !strings.EqualFold(s.SameSite, "none") {
+			return fmt.Errorf("edgeauth session_cookie: partitioned needs same_site none, not %q", s.SameSite)
+		}
+		s.SameSite = "none"
 	}
 	return nil
 }

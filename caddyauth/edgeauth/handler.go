@@ -48,18 +48,23 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	res := h.check(r)
 	if res.token != nil {
-		h.accept(w, r, res)
+		a := h.accept(r, res)
+		if h.mayStartView(res) {
+			w = newMintWriter(w, func(hdr http.Header, status int) { h.mint(hdr, status, res, a) })
+		}
 		return next.ServeHTTP(w, r)
 	}
 	h.reject(r, res)
-	if h.Optional {
+	if h.Optional && res.status == http.StatusForbidden {
 		h.metrics.count(outcomeAnonymous, res.failure.Reason, "")
 		h.logDenial(zapcore.DebugLevel, "edgeauth: continuing unauthenticated", r, res)
 		return next.ServeHTTP(w, r)
 	}
+	// No cache may keep a denial.
+	w.Header().Set("Cache-Control", "no-store")
 	h.metrics.count(outcomeDenied, res.failure.Reason, "")
 	h.logDenial(zapcore.InfoLevel, "edgeauth: access denied", r, res)
-	return caddyhttp.Error(http.StatusForbidden, res.failure)
+	return caddyhttp.Error(res.status, res.failure)
 }
 
 // Interface guards

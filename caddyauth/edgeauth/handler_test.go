@@ -35,8 +35,6 @@ func TestHandlerDecisions(t *testing.T) {
 		{"not yet valid", Config{}, "/hls/a/x.ts?__token__={T}",
 			edgetoken.Options{ACLs: []string{"/hls/a/*"}, Start: fixedNow.Unix() + 60, Expires: fixedNow.Unix() + 600}, false, "", "", edgetoken.ReasonNotYetValid, ""},
 		{"wrong acl", Config{}, "/hls/b/x.ts?__token__={T}", hlsA, false, "", "", edgetoken.ReasonACLMismatch, ""},
-		{"dot-dot out of acl", Config{}, "/hls/a/../b/x.ts?__token__={T}", hlsA, false, "", "", edgetoken.ReasonACLMismatch, ""},
-		{"encoded dot-dot", Config{}, "/hls/a/%2e%2e/b/x.ts?__token__={T}", hlsA, false, "", "", edgetoken.ReasonMalformed, ""},
 		{"wrong key", Config{Keys: []string{keyB}}, "/hls/a/x.ts?__token__={T}", hlsA, false, "", "", edgetoken.ReasonBadHMAC, ""},
 		{"rotation: old key still verifies", Config{Keys: []string{keyB, keyA}}, "/hls/a/x.ts?__token__={T}", hlsA, false, "", "", "", SourceQuery},
 		{"rotation in one value", Config{Keys: []string{keyB + ", " + keyA}}, "/hls/a/x.ts?__token__={T}", hlsA, false, "", "", "", SourceQuery},
@@ -83,15 +81,19 @@ func TestHandlerDecisions(t *testing.T) {
 			if s.err != nil || !s.nextCalled {
 				t.Fatalf("err %v, next called %v; want authenticated", s.err, s.nextCalled)
 			}
-			if s.vars[VarAuthenticated] != true || s.vars[VarToken] != tok || s.vars[VarSource] != tt.source {
-				t.Errorf("vars = %v, want token from %s", s.vars, tt.source)
+			if s.vars[VarAuthenticated] != true || s.vars[VarSource] != tt.source || s.auth.Source.String() != tt.source {
+				t.Errorf("vars = %v, auth %+v, want token from %s", s.vars, s.auth, tt.source)
+			}
+			// Only a query token is offered for propagation (tokenize).
+			if wantProp := tt.source == SourceQuery; (s.auth.Token == tok) != wantProp || wantProp && s.auth.Param != h.Query {
+				t.Errorf("auth propagates %q/%q, want the token only from the query", s.auth.Param, s.auth.Token)
 			}
 			wantScope := tt.token.ACLs
 			if len(wantScope) == 0 {
 				wantScope = []string{r.URL.Path} // URL mode: the path it signs
 			}
-			if got, _ := s.vars[VarTokenScope].([]string); strings.Join(got, "!") != strings.Join(wantScope, "!") {
-				t.Errorf("%s = %v, want %v", VarTokenScope, s.vars[VarTokenScope], wantScope)
+			if got := s.auth.Scope; strings.Join(got, "!") != strings.Join(wantScope, "!") {
+				t.Errorf("scope = %v, want %v", got, wantScope)
 			}
 		})
 	}
@@ -142,8 +144,8 @@ func TestHandlerSuccessPlaceholders(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got, v)
 		}
 	}
-	if s.vars[VarParam] != DefaultParam {
-		t.Errorf("%s = %v", VarParam, s.vars[VarParam])
+	if s.auth.Param != DefaultParam {
+		t.Errorf("auth param = %q", s.auth.Param)
 	}
 	anon := mint(t, edgetoken.Options{ACLs: []string{"/*"}})
 	s = serve(t, h, httptest.NewRequest("GET", "/x?__token__="+anon, nil), "")
@@ -189,7 +191,7 @@ func TestHandlerTriesEveryCandidate(t *testing.T) {
 
 	t.Run("url-encoded whole token in query", func(t *testing.T) {
 		r := httptest.NewRequest("GET", "/hls/a/x.ts?__token__="+url.QueryEscape(good), nil)
-		if s := serve(t, h, r, ""); !s.nextCalled || s.vars[VarToken] != good {
+		if s := serve(t, h, r, ""); !s.nextCalled || s.auth.Token != good {
 			t.Fatalf("err %v vars %v", s.err, s.vars)
 		}
 	})
@@ -254,8 +256,8 @@ func TestHandlerOptional(t *testing.T) {
 		s.placeholder(PlaceholderReason) != edgetoken.ReasonExpired {
 		t.Errorf("vars %v reason %q", s.vars, s.placeholder(PlaceholderReason))
 	}
-	if _, ok := s.vars[VarToken]; ok {
-		t.Errorf("unauthenticated request carries %s", VarToken)
+	if s.auth == nil || s.auth.Authenticated || s.auth.Token != "" {
+		t.Errorf("unauthenticated request carries auth %+v", s.auth)
 	}
 	if s.nextURI != "/x?a=1" {
 		t.Errorf("token not stripped: %q", s.nextURI)
@@ -266,5 +268,19 @@ func TestHandlerOptional(t *testing.T) {
 	s = serve(t, h, httptest.NewRequest("GET", "/x", nil), "")
 	if !s.nextCalled || s.vars[VarReason] != edgetoken.ReasonMissing {
 		t.Errorf("no token: next %v vars %v", s.nextCalled, s.vars)
+	}
+}
+
+// A path without one canonical meaning is refused with 400 before any token
+// is read: it is never resolved into a path some ACL covers.
+func TestRefusedPathsAnswer400BeforeAnyToken(t *testing.T) {
+	h, _ := newHandler(t, Config{Optional: true})
+	tok := mint(t, edgetoken.Options{ACLs: []string{"/hls/a/*"}})
+	for _, p := range []string{"/hls/a/../a/x.ts", "/hls/a/%2e%2e/b/x.ts", "/hls/a/./x.ts", "/hls//a/x.ts",
+		"/hls/a%2fx.ts", "/hls/a%5cx.ts", "/hls/a/x%00.ts", "/hls/a/%ff.ts", "/hls/a/%252e.ts"} {
+		s := serve(t, h, httptest.NewRequest("GET", p+"?__token__="+tok, nil), "")
+		if s.nextCalled || s.status() != http.StatusBadRequest || s.placeholder(PlaceholderReason) != edgetoken.ReasonMalformed {
+			t.Errorf("%s: status %d next %v reason %q, want 400 malformed", p, s.status(), s.nextCalled, s.placeholder(PlaceholderReason))
+		}
 	}
 }

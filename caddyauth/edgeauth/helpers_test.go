@@ -15,6 +15,8 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+	"github.com/mediagate/caddy-mediagate/internal/authz"
+	"github.com/mediagate/caddy-mediagate/internal/reqstate"
 )
 
 const (
@@ -77,6 +79,7 @@ type served struct {
 	nextURI    string // RequestURI seen by the next handler
 	repl       *caddy.Replacer
 	vars       map[string]any
+	auth       *authz.Auth // the contract the next handler saw
 }
 
 func (s served) status() int {
@@ -109,14 +112,35 @@ func prepare(r *http.Request, clientIP string) (*http.Request, *caddy.Replacer, 
 
 func serve(t testing.TB, h *Handler, r *http.Request, clientIP string) served {
 	t.Helper()
-	r, repl, vars := prepare(r, clientIP)
-	s := served{rec: httptest.NewRecorder(), repl: repl, vars: vars}
-	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		s.nextCalled = true
-		s.nextURI = r.RequestURI
+	return serveWith(t, h, r, clientIP, func(w http.ResponseWriter, _ *authz.Auth) error {
 		w.WriteHeader(http.StatusOK)
 		return nil
 	})
-	s.err = h.ServeHTTP(s.rec, r, next)
-	return s
+}
+
+// serveWith runs r through h with a next handler that answers with next,
+// as hls_proxy would (it may report the request's kind to the contract).
+func serveWith(t testing.TB, h *Handler, r *http.Request, clientIP string, next func(http.ResponseWriter, *authz.Auth) error) served {
+	t.Helper()
+	r, repl, vars := prepare(r, clientIP)
+	s := &served{rec: httptest.NewRecorder(), repl: repl, vars: vars}
+	s.err = h.ServeHTTP(s.rec, r, caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		s.nextCalled = true
+		s.nextURI = r.RequestURI
+		s.auth = reqstate.Auth(r)
+		return next(w, s.auth)
+	}))
+	if s.auth == nil {
+		s.auth = reqstate.Auth(r)
+	}
+	return *s
+}
+
+// answer is a next handler that reports kind and view, then writes status.
+func answer(kind authz.Kind, view *authz.View, status int) func(http.ResponseWriter, *authz.Auth) error {
+	return func(w http.ResponseWriter, a *authz.Auth) error {
+		a.Served(kind, view)
+		w.WriteHeader(status)
+		return nil
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddytest"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 // Ports reserved for this package's caddytest runs (see the team plan).
@@ -28,6 +29,9 @@ func newTester(t *testing.T, caddyfile string) *caddytest.Tester {
 	t.Helper()
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: 2991})
 	tester.InitServer(globalOptions+caddyfile, "caddyfile")
+	if strings.Contains(caddyfile, "https://localhost:9441") {
+		testutil.WaitTLS(t, "127.0.0.1:9441", "localhost")
+	}
 	return tester
 }
 
@@ -118,7 +122,7 @@ https://localhost:9441 {
 	expect(t, c, base+"/hls/a/x.ts?RequestToken="+expired, 403, edgetoken.ReasonExpired)
 	expect(t, c, base+"/hls/a/x.ts?RequestToken="+tampered, 403, edgetoken.ReasonBadHMAC)
 	expect(t, c, base+"/hls/b/x.ts?RequestToken="+entryTok, 403, edgetoken.ReasonACLMismatch)
-	expect(t, c, base+"/hls/a/%2e%2e/b/x.ts?RequestToken="+entryTok, 403, edgetoken.ReasonMalformed)
+	expect(t, c, base+"/hls/a/%2e%2e/b/x.ts?RequestToken="+entryTok, 400, edgetoken.ReasonMalformed)
 	expect(t, c, base+"/hls/a/x.ts", 403, edgetoken.ReasonMissing)
 
 	// Rotation: the {env.*} key and the literal key both verify.

@@ -1,6 +1,7 @@
 package edgeauth
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -37,6 +38,11 @@ func (Provider) CaddyModule() caddy.ModuleInfo {
 // Provision resolves the keys and salt and validates the configuration.
 func (p *Provider) Provision(ctx caddy.Context) error {
 	p.metrics = newMetrics(ctx.GetMetricsRegistry())
+	if p.SessionCookie != nil {
+		// A provider cannot see the answer's status, and a session cookie
+		// is minted only on a 2xx entry.
+		return errors.New("edgeauth provider: session_cookie needs the edgeauth handler")
+	}
 	return p.provision(ctx.Logger())
 }
 
@@ -49,7 +55,7 @@ func (p *Provider) Authenticate(w http.ResponseWriter, r *http.Request) (caddyau
 		p.logDenial(zapcore.InfoLevel, "edgeauth: not authenticated", r, res)
 		return caddyauth.User{}, false, nil
 	}
-	p.accept(w, r, res)
+	p.accept(r, res)
 	id := res.token.ID
 	if id == "" {
 		id = "edgeauth"

@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+	"github.com/mediagate/caddy-mediagate/internal/reqstate"
 )
 
 func TestProviderAuthenticate(t *testing.T) {
@@ -27,7 +28,7 @@ func TestProviderAuthenticate(t *testing.T) {
 		user.Metadata["acl"] != "/hls/*" {
 		t.Errorf("user %+v", user)
 	}
-	if vars[VarToken] != tok || r.URL.RawQuery != "a=1" {
+	if a := reqstate.Auth(r); a == nil || a.Token != tok || vars[VarSource] != SourceQuery || r.URL.RawQuery != "a=1" {
 		t.Errorf("vars %v, query %q", vars, r.URL.RawQuery)
 	}
 

@@ -6,89 +6,111 @@ import (
 	"strings"
 	"time"
 
-	"github.com/caddyserver/caddy/v2"
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+	"github.com/mediagate/caddy-mediagate/internal/authz"
 )
 
-// sessionACL is the ACL of a minted cookie token: the configured one, or
-// the directory of the normalised request path + "/*" (/hls/a/index.m3u8
-// -> /hls/a/*). A configured ACL may use request placeholders, e.g.
-// {http.request.uri.path.1}, so one site-wide setting can name the asset
-// in several routes: /hls/{http.request.uri.path.1}/*!/keys/{http.request.uri.path.1}/*.
-// "~" is escaped because it delimits token fields.
-func (s *SessionCookie) sessionACL(r *http.Request, normPath string) string {
-	if s.ACL != "" {
-		if !strings.Contains(s.ACL, "{") {
-			return s.ACL
-		}
-		repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
-		if !ok {
-			repl = caddy.NewReplacer()
-		}
-		return strings.ReplaceAll(repl.ReplaceKnown(s.ACL, ""), "~", "%7E")
-	}
-	dir := normPath[:strings.LastIndexByte(normPath, '/')]
-	return strings.ReplaceAll(dir, "~", "%7E") + "/*"
+// The hybrid scheme: a view starts with a fresh query token on its entry,
+// and the answer carries a longer-lived session cookie for the rest of the
+// view. What is minted follows authz.MintACL (literal prefixes of the
+// entry's asset and its keys, never anything the request spells), and it
+// is minted only when the entry is answered 2xx (see mintWriter): an error
+// never carries a cookie.
+
+// mayStartView reports whether res may start a view: a session cookie is
+// configured and the token came from the query and is not itself minted.
+func (c *Config) mayStartView(res result) bool {
+	return c.SessionCookie != nil && res.source == SourceQuery && !res.session
 }
 
-// mayMint decides whether a verified query token earns a session cookie
-// with the ACL acl. Only the entry of a stream does: with `entry`, a path
-// that matches it; without, a playlist — or any request whose token's ACLs
-// already cover the session ACL. So a token for one segment
-// (acl=/hls/a/seg0.ts) never turns into a cookie for the whole directory.
-func (c *Config) mayMint(res result, acl string) bool {
+// startsView reports whether a 2xx answer to this request is a view's
+// entry: with `entry`, a path that matches it; without, a playlist as the
+// serving handler reported it (by extension when no handler reported).
+func (c *Config) startsView(res result, a *authz.Auth) bool {
 	if len(c.Entry) > 0 {
 		return c.isEntry(res.path)
 	}
-	switch strings.ToLower(path.Ext(res.path)) {
+	if k := a.Kind(); k != authz.KindUnknown {
+		return k.IsPlaylist()
+	}
+	switch strings.ToLower(path.Ext(res.path.Decoded)) {
 	case ".m3u8", ".m3u":
 		return true
 	}
-	for part := range strings.SplitSeq(acl, "!") {
-		if !edgetoken.MatchAnyACL(res.token.ACLs, part) {
-			return false
-		}
-	}
-	return len(res.token.ACLs) > 0
+	return false
 }
 
-// mintSessionCookie sets a cookie holding a new token signed with the
-// first key: exp = now + lifetime, the session ACL, and the ip, id and
-// data of the query token that authenticated the request (so the cookie
-// is never broader than that token's binding).
-func (c *Config) mintSessionCookie(w http.ResponseWriter, r *http.Request, res result, acl string) {
+// sessionACL is the ACL of the session token for this view, or an error
+// when none may be minted.
+func (c *Config) sessionACL(res result, a *authz.Auth) (string, error) {
+	var configured []string
+	if c.SessionCookie.ACL != "" {
+		var err error
+		if configured, err = authz.Expand(c.SessionCookie.ACL, res.path); err != nil {
+			return "", err
+		}
+	}
+	acls, err := authz.MintACL(res.token.ACLs, res.path, a.View(), configured)
+	if err != nil {
+		return "", err
+	}
+	return strings.Join(acls, "!"), nil
+}
+
+// sessionCookie returns the Set-Cookie value of a new session token signed
+// with the first session key: exp = now + lifetime, the session ACL, and
+// the ip, id and data of the query token that started the view (so the
+// cookie is never bound more loosely than that token).
+func (c *Config) sessionCookie(res result, acl string) (string, error) {
 	sc := c.SessionCookie
 	lifetime := time.Duration(sc.Lifetime)
 	now := c.now()
 	tok, err := edgetoken.Generate(edgetoken.Options{
-		Key:       c.verifier.Keys[0],
-		Algorithm: c.verifier.Algorithm,
+		Key:       c.sessions.Keys[0],
+		Algorithm: c.sessions.Algorithm,
 		ACLs:      []string{acl},
 		Expires:   now.Add(lifetime).Unix(),
 		IP:        res.token.IP,
 		ID:        res.token.ID,
 		Data:      res.token.Data,
-		Salt:      c.verifier.Salt,
+		Salt:      c.sessions.Salt,
 	})
 	if err != nil {
-		c.logger.Warn("edgeauth: cannot mint session cookie", zap.String("path", res.path), zap.Error(err))
+		return "", err
+	}
+	ck := &http.Cookie{
+		Name:        sc.Name,
+		Value:       tok,
+		Path:        "/",
+		Domain:      sc.Domain,
+		MaxAge:      int(lifetime / time.Second),
+		Expires:     now.Add(lifetime),
+		Secure:      true,
+		HttpOnly:    true,
+		SameSite:    c.sameSite,
+		Partitioned: sc.Partitioned,
+	}
+	return ck.String(), nil
+}
+
+// mint is called once the next handler's status is known. A 2xx entry gets
+// the session cookie (and Cache-Control: no-store, so no cache keeps a
+// personal cookie); anything else gets none.
+func (c *Config) mint(hdr http.Header, status int, res result, a *authz.Auth) {
+	if status < 200 || status > 299 || !c.startsView(res, a) {
 		return
 	}
-	c.metrics.mintedCookie()
-	caddyhttp.SetVar(r.Context(), VarSessionToken, tok)
-	caddyhttp.SetVar(r.Context(), VarSessionScope, strings.Split(acl, "!"))
-	http.SetCookie(w, &http.Cookie{
-		Name:     sc.Name,
-		Value:    tok,
-		Path:     "/",
-		Domain:   sc.Domain,
-		MaxAge:   int(lifetime / time.Second),
-		Expires:  now.Add(lifetime),
-		Secure:   true,
-		HttpOnly: true,
-		SameSite: c.sameSite,
-	})
+	acl, err := c.sessionACL(res, a)
+	if err == nil {
+		var ck string
+		if ck, err = c.sessionCookie(res, acl); err == nil {
+			hdr.Add("Set-Cookie", ck)
+			hdr.Set("Cache-Control", "no-store")
+			c.metrics.mintedCookie()
+			return
+		}
+	}
+	c.logger.Info("edgeauth: no session cookie for this view", zap.String("path", res.path.Escaped), zap.Error(err))
 }

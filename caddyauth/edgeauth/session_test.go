@@ -5,13 +5,14 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+	"github.com/mediagate/caddy-mediagate/internal/authz"
 )
 
 func sessionCookieOf(t *testing.T, s served) *http.Cookie {
@@ -24,43 +25,80 @@ func sessionCookieOf(t *testing.T, s served) *http.Cookie {
 	return cs[0]
 }
 
+// playlist answers like hls_proxy for a media playlist of the asset dir.
+func playlist(dir, keys string) func(http.ResponseWriter, *authz.Auth) error {
+	return answer(authz.KindMedia, &authz.View{AssetDir: dir, KeyDir: keys}, http.StatusOK)
+}
+
 func TestSessionCookieMintedFromQueryToken(t *testing.T) {
 	h, _ := newHandler(t, Config{Keys: []string{keyA, keyB}, Salt: "pepper", SessionCookie: &SessionCookie{}})
 	q := mint(t, edgetoken.Options{ACLs: []string{"/hls/a/*"}, ID: "sess-42", Data: "u=1", IP: "203.0.113.7", Salt: "pepper"})
-	s := serve(t, h, httptest.NewRequest("GET", "/hls/a/index.m3u8?__token__="+q, nil), "203.0.113.7")
-	if !s.nextCalled {
-		t.Fatalf("denied: %v", s.err)
-	}
+	s := serveWith(t, h, httptest.NewRequest("GET", "/hls/a/index.m3u8?__token__="+q, nil), "203.0.113.7", playlist("/hls/a/", "/keys/a/"))
 	c := sessionCookieOf(t, s)
 	if c == nil {
-		t.Fatalf("no Set-Cookie: %v", s.rec.Header())
+		t.Fatalf("no Set-Cookie: %v (err %v)", s.rec.Header(), s.err)
 	}
 	if c.Name != DefaultCookie || !c.Secure || !c.HttpOnly || c.Path != "/" || c.SameSite != http.SameSiteLaxMode ||
-		c.MaxAge != int(DefaultSessionLifetime/time.Second) {
+		c.MaxAge != int(DefaultSessionLifetime/time.Second) || c.Partitioned {
 		t.Errorf("cookie attributes %+v", c)
 	}
-	if s.vars[VarSessionToken] != c.Value {
-		t.Errorf("%s = %v, want the cookie's token", VarSessionToken, s.vars[VarSessionToken])
-	}
-	if got, _ := s.vars[VarSessionScope].([]string); len(got) != 1 || got[0] != "/hls/a/*" {
-		t.Errorf("%s = %v, want the cookie token's ACL", VarSessionScope, s.vars[VarSessionScope])
-	}
-	if got, _ := s.vars[VarTokenScope].([]string); len(got) != 1 || got[0] != "/hls/a/*" {
-		t.Errorf("%s = %v, want the query token's ACL", VarTokenScope, s.vars[VarTokenScope])
+	if cc := s.rec.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("minted answer Cache-Control %q, want no-store", cc)
 	}
 	tok, err := edgetoken.Parse(c.Value)
 	if err != nil {
 		t.Fatalf("cookie token: %v", err)
 	}
-	if tok.ACL != "/hls/a/*" || tok.ID != "sess-42" || tok.Data != "u=1" || tok.IP != "203.0.113.7" ||
+	if tok.ACL != "/hls/a/*!/keys/a/*" || tok.ID != "sess-42" || tok.Data != "u=1" || tok.IP != "203.0.113.7" ||
 		tok.Expires != fixedNow.Add(DefaultSessionLifetime).Unix() {
 		t.Errorf("cookie token %+v", tok)
 	}
-	// Signed with the FIRST key and the configured salt.
-	firstOnly := edgetoken.Verifier{Keys: [][]byte{hexKey(t, keyA)}, Salt: "pepper"}
+	// Signed with the session key of the FIRST key and the configured salt;
+	// the issuer's own key does not verify it.
 	req := edgetoken.Request{Path: "/hls/a/seg1.ts", Now: fixedNow, ClientIP: netip.MustParseAddr("203.0.113.7")}
-	if _, err := firstOnly.Verify(c.Value, req); err != nil {
-		t.Errorf("cookie token does not verify with the first key: %v", err)
+	session := edgetoken.Verifier{Keys: [][]byte{edgetoken.SessionKey(hexKey(t, keyA))}, Salt: "pepper"}
+	if _, err := session.Verify(c.Value, req); err != nil {
+		t.Errorf("cookie token does not verify with the first session key: %v", err)
+	}
+	issuer := edgetoken.Verifier{Keys: [][]byte{hexKey(t, keyA), hexKey(t, keyB)}, Salt: "pepper"}
+	if _, err := issuer.Verify(c.Value, req); err == nil {
+		t.Error("minted token verifies under the issuer's key")
+	}
+}
+
+// A minted token opens the view as a cookie and nothing else: as a query or
+// header token it is refused, so it can neither renew itself nor start a
+// view, and it never mints again.
+func TestMintedTokenIsRefusedAsQueryOrHeaderAndNeverRenews(t *testing.T) {
+	h, _ := newHandler(t, Config{Header: "X-Edge-Token", SessionCookie: &SessionCookie{}})
+	q := mint(t, edgetoken.Options{ACLs: []string{"/hls/a/*"}})
+	first := serveWith(t, h, httptest.NewRequest("GET", "/hls/a/index.m3u8?__token__="+q, nil), "", playlist("/hls/a/", ""))
+	c := sessionCookieOf(t, first)
+	if c == nil {
+		t.Fatal("no cookie minted")
+	}
+	r := httptest.NewRequest("GET", "/hls/a/seg.ts", nil)
+	r.AddCookie(c)
+	if s := serve(t, h, r, ""); !s.nextCalled || !s.auth.Session || s.auth.Token != "" {
+		t.Fatalf("cookie: next %v auth %+v err %v", s.nextCalled, s.auth, s.err)
+	}
+	for _, via := range []string{"query", "escaped query", "header"} {
+		target := "/hls/a/index.m3u8"
+		switch via {
+		case "query":
+			target += "?__token__=" + c.Value
+		case "escaped query":
+			target += "?__token__=" + url.QueryEscape(c.Value)
+		}
+		r := httptest.NewRequest("GET", target, nil)
+		if via == "header" {
+			r.Header.Set("X-Edge-Token", c.Value)
+		}
+		s := serveWith(t, h, r, "", playlist("/hls/a/", ""))
+		if s.nextCalled || s.placeholder(PlaceholderReason) != edgetoken.ReasonBadHMAC || len(s.rec.Header().Values("Set-Cookie")) != 0 {
+			t.Errorf("minted token as %s: next %v reason %q Set-Cookie %q", via, s.nextCalled,
+				s.placeholder(PlaceholderReason), s.rec.Header().Values("Set-Cookie"))
+		}
 	}
 }
 
@@ -68,8 +106,8 @@ func TestSessionCookieOptions(t *testing.T) {
 	h, _ := newHandler(t, Config{Cookie: "hdnts", SessionCookie: &SessionCookie{
 		Name: "hdntl", Lifetime: caddy.Duration(time.Hour), ACL: "/hls/*", SameSite: "none", Domain: "media.example.com",
 	}})
-	q := mint(t, edgetoken.Options{ACLs: []string{"/hls/a/*"}})
-	s := serve(t, h, httptest.NewRequest("GET", "/hls/a/index.m3u8?__token__="+q, nil), "")
+	q := mint(t, edgetoken.Options{ACLs: []string{"/hls/*"}})
+	s := serveWith(t, h, httptest.NewRequest("GET", "/hls/a/index.m3u8?__token__="+q, nil), "", playlist("/hls/a/", ""))
 	c := sessionCookieOf(t, s)
 	if c == nil || c.Name != "hdntl" || c.SameSite != http.SameSiteNoneMode || !c.Secure ||
 		c.Domain != "media.example.com" || c.MaxAge != 3600 {
@@ -85,28 +123,60 @@ func TestSessionCookieOptions(t *testing.T) {
 	if s := serve(t, h, r, ""); !s.nextCalled || s.vars[VarSource] != SourceCookie {
 		t.Errorf("session cookie hdntl not accepted: %v", s.err)
 	}
+	// A configured ACL wider than both the asset and the verified token is
+	// never minted: a token for /hls/a/* does not earn a cookie for /hls/*.
+	narrow := mint(t, edgetoken.Options{ACLs: []string{"/hls/a/*"}})
+	s = serveWith(t, h, httptest.NewRequest("GET", "/hls/a/index.m3u8?__token__="+narrow, nil), "", playlist("/hls/a/", ""))
+	if c := sessionCookieOf(t, s); c != nil {
+		t.Errorf("configured /hls/* minted from a /hls/a/* token: %v", c)
+	}
 }
 
-func TestSessionCookieDefaultACLIsRequestDirectory(t *testing.T) {
+func TestPartitionedSessionCookieIsSameSiteNone(t *testing.T) {
+	h, _ := newHandler(t, Config{SessionCookie: &SessionCookie{Partitioned: true}})
+	q := mint(t, edgetoken.Options{ACLs: []string{"/hls/a/*"}})
+	s := serveWith(t, h, httptest.NewRequest("GET", "/hls/a/index.m3u8?__token__="+q, nil), "", playlist("/hls/a/", ""))
+	c := sessionCookieOf(t, s)
+	if c == nil || !c.Partitioned || c.SameSite != http.SameSiteNoneMode || !c.Secure {
+		t.Fatalf("cookie %+v", c)
+	}
+	if err := (&SessionCookie{Partitioned: true, SameSite: "lax"}).provision("__token__"); err == nil {
+		t.Error("partitioned with same_site lax accepted")
+	}
+}
+
+// The default ACL is the entry's directory (and its key directory), written
+// as literal prefixes; a directory that holds a metacharacter mints nothing.
+func TestSessionCookieDefaultACLIsTheEntryAsset(t *testing.T) {
 	tests := map[string]string{
 		"/hls/a/index.m3u8":         "/hls/a/*",
 		"/index.m3u8":               "/*",
 		"/hls/my%20video/x.m3u8":    "/hls/my%20video/*",
-		"/hls/~user/x.m3u8":         "/hls/%7Euser/*",
-		"/hls/a/b/../c/index.m3u8":  "/hls/a/c/*",
 		"/hls/a/sub/dir/index.m3u8": "/hls/a/sub/dir/*",
+		"/hls/~user/x.m3u8":         "",
+		"/hls/a/x!/y.m3u8":          "",
+		"/hls/a/x%21/y.m3u8":        "",
+		"/hls/a/x*/y.m3u8":          "",
+		"/hls/a/x%2A/y.m3u8":        "",
+		"/hls/a/x%3F/y.m3u8":        "",
+		"/hls/a/x%7E/y.m3u8":        "",
+		"/hls/a/x%25/y.m3u8":        "",
 	}
+	h, _ := newHandler(t, Config{SessionCookie: &SessionCookie{}})
+	q := mint(t, edgetoken.Options{ACLs: []string{"/*"}})
 	for p, want := range tests {
-		norm, err := edgetoken.NormalizePath(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := (&SessionCookie{}).sessionACL(httptest.NewRequest(http.MethodGet, p, nil), norm)
-		if got != want {
-			t.Errorf("sessionACL(%q) = %q, want %q", p, got, want)
-		}
-		if !edgetoken.MatchACL(got, norm) {
-			t.Errorf("ACL %q does not cover the request %q", got, norm)
+		s := serve(t, h, httptest.NewRequest(http.MethodGet, p+"?__token__="+q, nil), "")
+		c := sessionCookieOf(t, s)
+		switch {
+		case want == "" && c != nil:
+			t.Errorf("%s minted %q", p, c.Value)
+		case want != "" && c == nil:
+			t.Errorf("%s minted nothing (err %v)", p, s.err)
+		case want != "":
+			tok, _ := edgetoken.Parse(c.Value)
+			if tok.ACL != want {
+				t.Errorf("%s: acl %q, want %q", p, tok.ACL, want)
+			}
 		}
 	}
 }
@@ -114,19 +184,37 @@ func TestSessionCookieDefaultACLIsRequestDirectory(t *testing.T) {
 func TestSessionCookieNeverMintedFromCookieOrHeader(t *testing.T) {
 	h, _ := newHandler(t, Config{Header: "X-Edge-Token", SessionCookie: &SessionCookie{}})
 	tok := mint(t, edgetoken.Options{ACLs: []string{"/hls/a/*"}})
-	r := httptest.NewRequest("GET", "/hls/a/seg.ts", nil)
+	r := httptest.NewRequest("GET", "/hls/a/index.m3u8", nil)
 	r.AddCookie(&http.Cookie{Name: "__token__", Value: tok})
-	if s := serve(t, h, r, ""); !s.nextCalled || len(s.rec.Header().Values("Set-Cookie")) != 0 {
+	if s := serveWith(t, h, r, "", playlist("/hls/a/", "")); !s.nextCalled || len(s.rec.Header().Values("Set-Cookie")) != 0 {
 		t.Errorf("cookie request: next %v, Set-Cookie %q", s.nextCalled, s.rec.Header().Values("Set-Cookie"))
 	}
-	r = httptest.NewRequest("GET", "/hls/a/seg.ts", nil)
+	r = httptest.NewRequest("GET", "/hls/a/index.m3u8", nil)
 	r.Header.Set("X-Edge-Token", tok)
-	if s := serve(t, h, r, ""); !s.nextCalled || len(s.rec.Header().Values("Set-Cookie")) != 0 {
+	if s := serveWith(t, h, r, "", playlist("/hls/a/", "")); !s.nextCalled || len(s.rec.Header().Values("Set-Cookie")) != 0 {
 		t.Errorf("header request: next %v, Set-Cookie %q", s.nextCalled, s.rec.Header().Values("Set-Cookie"))
 	}
-	s := serve(t, h, httptest.NewRequest("GET", "/hls/b/seg.ts?__token__="+tok, nil), "")
+	s := serve(t, h, httptest.NewRequest("GET", "/hls/b/index.m3u8?__token__="+tok, nil), "")
 	if s.nextCalled || len(s.rec.Header().Values("Set-Cookie")) != 0 {
 		t.Errorf("denied request set a cookie")
+	}
+	if cc := s.rec.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("denial Cache-Control %q, want no-store", cc)
+	}
+}
+
+// The cookie waits for the answer: an entry answered 4xx or 5xx (a missing
+// playlist, a refusal further down) gets none.
+func TestSessionCookieOnlyOnSuccessfulEntry(t *testing.T) {
+	h, _ := newHandler(t, Config{SessionCookie: &SessionCookie{}})
+	q := mint(t, edgetoken.Options{ACLs: []string{"/hls/a/*"}})
+	for _, status := range []int{200, 206, 304, 400, 403, 404, 502} {
+		s := serveWith(t, h, httptest.NewRequest("GET", "/hls/a/index.m3u8?__token__="+q, nil), "",
+			answer(authz.KindMedia, &authz.View{AssetDir: "/hls/a/"}, status))
+		got := sessionCookieOf(t, s) != nil
+		if want := status >= 200 && status < 300; got != want {
+			t.Errorf("status %d: cookie %v, want %v", status, got, want)
+		}
 	}
 }
 
@@ -140,9 +228,12 @@ func TestEntryPathsRequireQueryToken(t *testing.T) {
 	}{
 		{"/hls/a/index.m3u8", "query", ""},
 		{"/hls/a/index.m3u8", "cookie", edgetoken.ReasonMissing},
+		{"/hls/a/INDEX.M3U8", "cookie", edgetoken.ReasonMissing},
+		{"/hls/a/Index.m3U8", "header", edgetoken.ReasonMissing},
 		{"/hls/a/index.m3u8", "header", edgetoken.ReasonMissing},
 		{"/hls/a/seg.ts", "cookie", ""},
 		{"/live/x/master.mpd", "cookie", edgetoken.ReasonMissing},
+		{"/LIVE/x/MASTER.mpd", "cookie", edgetoken.ReasonMissing},
 		{"/live/x/y/master.mpd", "cookie", ""}, // path.Match's * stops at '/'
 		{"/hls/a/index.m3u8.ts", "cookie", ""},
 	}
@@ -165,53 +256,69 @@ func TestEntryPathsRequireQueryToken(t *testing.T) {
 	}
 }
 
-// The PHP call sites sign acl=<playlist path>*; the session cookie's
-// directory ACL is what opens the playlist's segments.
+// Without `entry`, a session cookie makes the multivariant playlist the
+// entry: the contract tells the serving handler to refuse it to a cookie.
+func TestDefaultEntryIsTheMultivariantPlaylist(t *testing.T) {
+	h, _ := newHandler(t, Config{SessionCookie: &SessionCookie{}})
+	tok := mint(t, edgetoken.Options{ACLs: []string{"/hls/a/*"}})
+	r := httptest.NewRequest("GET", "/hls/a/master.m3u8", nil)
+	r.AddCookie(&http.Cookie{Name: "__token__", Value: tok})
+	s := serve(t, h, r, "")
+	if !s.auth.EntryRefused(authz.KindMultivariant) || s.auth.EntryRefused(authz.KindMedia) {
+		t.Errorf("cookie auth: entry refused multivariant %v, media %v", s.auth.EntryRefused(authz.KindMultivariant), s.auth.EntryRefused(authz.KindMedia))
+	}
+	s = serve(t, h, httptest.NewRequest("GET", "/hls/a/master.m3u8?__token__="+tok, nil), "")
+	if s.auth.EntryRefused(authz.KindMultivariant) {
+		t.Error("query token refused on the multivariant playlist")
+	}
+}
+
+// The PHP call sites sign acl=<playlist path>*; the cookie minted on that
+// entry opens the asset's other files, and no other asset.
 func TestSessionCookieOpensSegmentsForPHPPlaylistToken(t *testing.T) {
-	h, _ := newHandler(t, Config{Query: "RequestToken", SessionCookie: &SessionCookie{}, Entry: []string{"*.m3u8"}})
+	h, _ := newHandler(t, Config{Query: "RequestToken", SessionCookie: &SessionCookie{}})
 	php := mint(t, edgetoken.Options{Start: fixedNow.Unix(), Window: 7200 * time.Second,
 		ACLs: []string{"/hls/stream1/index.m3u8*"}})
 	seg := serve(t, h, httptest.NewRequest("GET", "/hls/stream1/seg-1.ts?RequestToken="+php, nil), "")
 	if seg.placeholder(PlaceholderReason) != edgetoken.ReasonACLMismatch {
 		t.Fatalf("playlist token on a segment: reason %q", seg.placeholder(PlaceholderReason))
 	}
-	pl := serve(t, h, httptest.NewRequest("GET", "/hls/stream1/index.m3u8?RequestToken="+php, nil), "")
+	pl := serveWith(t, h, httptest.NewRequest("GET", "/hls/stream1/index.m3u8?RequestToken="+php, nil), "", playlist("/hls/stream1/", "/keys/stream1/"))
 	c := sessionCookieOf(t, pl)
 	if !pl.nextCalled || c == nil {
 		t.Fatalf("playlist: next %v cookie %v err %v", pl.nextCalled, c, pl.err)
 	}
-	r := httptest.NewRequest("GET", "/hls/stream1/seg-1.ts", nil)
-	r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
-	if s := serve(t, h, r, ""); !s.nextCalled {
-		t.Errorf("segment with the session cookie refused: %v", s.err)
-	}
-	r = httptest.NewRequest("GET", "/hls/stream2/seg-1.ts", nil)
-	r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
-	if s := serve(t, h, r, ""); s.placeholder(PlaceholderReason) != edgetoken.ReasonACLMismatch {
-		t.Errorf("other stream with the session cookie: reason %q", s.placeholder(PlaceholderReason))
+	for p, ok := range map[string]bool{"/hls/stream1/seg-1.ts": true, "/keys/stream1/aes128.key": true,
+		"/hls/stream2/seg-1.ts": false, "/keys/stream2/aes128.key": false, "/hls/stream1x/seg.ts": false} {
+		r := httptest.NewRequest("GET", p, nil)
+		r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+		if s := serve(t, h, r, ""); s.nextCalled != ok {
+			t.Errorf("%s with the session cookie: next %v, want %v (reason %q)", p, s.nextCalled, ok, s.placeholder(PlaceholderReason))
+		}
 	}
 }
 
-func TestSessionCookieACLExpandsRequestPlaceholders(t *testing.T) {
-	sc := &SessionCookie{ACL: "/hls/{http.request.uri.path.1}/*!/keys/{http.request.uri.path.1}/*"}
-	r := httptest.NewRequest(http.MethodGet, "/hls/asset~1/index.m3u8", nil)
-	caddyhttp.NewTestReplacer(r) // the request's replacer, with the http.request.* placeholders
-	got := sc.sessionACL(r, "/hls/asset~1/index.m3u8")
-	want := "/hls/asset%7E1/*!/keys/asset%7E1/*"
-	if got != want {
-		t.Fatalf("sessionACL = %q, want %q", got, want)
+func TestSessionCookieACLExpandsFromTheCanonicalPath(t *testing.T) {
+	h, _ := newHandler(t, Config{SessionCookie: &SessionCookie{ACL: "/hls/{http.request.uri.path.1}/*!/keys/{http.request.uri.path.1}/*"}})
+	q := mint(t, edgetoken.Options{ACLs: []string{"/hls/*"}})
+	s := serveWith(t, h, httptest.NewRequest(http.MethodGet, "/hls/asset%201/index.m3u8?__token__="+q, nil), "", playlist("/hls/asset%201/", "/keys/asset%201/"))
+	c := sessionCookieOf(t, s)
+	if c == nil {
+		t.Fatalf("no cookie: %v", s.err)
 	}
-	for _, p := range []string{"/hls/asset~1/seg0.ts", "/keys/asset~1/aes128.key"} {
-		norm, _ := edgetoken.NormalizePath(p)
-		if !edgetoken.MatchACL(got, norm) {
-			t.Errorf("ACL %q does not cover %s", got, p)
+	if tok, _ := edgetoken.Parse(c.Value); tok.ACL != "/hls/asset%201/*!/keys/asset%201/*" {
+		t.Fatalf("acl = %q", tok.ACL)
+	}
+	// Spellings that a raw-path expansion would have turned into wildcards
+	// or extra entries are refused (400) or mint nothing.
+	for _, p := range []string{"/hls/*/../a/index.m3u8", "/hls/a!/index.m3u8", "/hls/%2A/index.m3u8", "/hls//a/index.m3u8"} {
+		s := serve(t, h, httptest.NewRequest(http.MethodGet, p+"?__token__="+q, nil), "")
+		if c := sessionCookieOf(t, s); c != nil {
+			t.Errorf("%s minted %q", p, c.Value)
 		}
 	}
-	if edgetoken.MatchACL(got, "/keys/other/aes128.key") {
-		t.Error("ACL covers another asset's key")
-	}
-	if got := (&SessionCookie{ACL: "/static/*"}).sessionACL(r, "/x"); got != "/static/*" {
-		t.Errorf("literal ACL changed to %q", got)
+	if err := (&SessionCookie{ACL: "/hls/{http.request.host}/*"}).provision("__token__"); err == nil || !strings.Contains(err.Error(), "only") {
+		t.Errorf("unknown placeholder accepted: %v", err)
 	}
 }
 
@@ -221,20 +328,22 @@ func TestOnlyTheStreamEntryMintsASessionCookie(t *testing.T) {
 		entry []string
 		acl   string
 		path  string
+		kind  authz.Kind
 		mint  bool
 	}{
-		{"playlist token on a playlist", nil, "/hls/a/index.m3u8*", "/hls/a/index.m3u8", true},
-		{"directory token on a segment", nil, "/hls/a/*", "/hls/a/seg0.ts", true},
-		{"wider token on a segment", nil, "/hls/*", "/hls/a/seg0.ts", true},
-		{"single-segment token on that segment", nil, "/hls/a/seg0.ts", "/hls/a/seg0.ts", false},
-		{"entry path with entry configured", []string{"*.m3u8"}, "/hls/a/index.m3u8*", "/hls/a/index.m3u8", true},
-		{"directory token off the entry paths", []string{"*.m3u8"}, "/hls/a/*", "/hls/a/seg0.ts", false},
+		{"playlist token on a playlist", nil, "/hls/a/index.m3u8*", "/hls/a/index.m3u8", authz.KindMedia, true},
+		{"token on the multivariant playlist", nil, "/hls/a/*", "/hls/a/master", authz.KindMultivariant, true},
+		{"directory token on a segment", nil, "/hls/a/*", "/hls/a/seg0.ts", authz.KindSegment, false},
+		{"wider token on a key", nil, "/*", "/keys/a/aes128.key", authz.KindKey, false},
+		{"single-segment token on that segment", nil, "/hls/a/seg0.ts", "/hls/a/seg0.ts", authz.KindSegment, false},
+		{"entry path with entry configured", []string{"*.m3u8"}, "/hls/a/index.m3u8*", "/hls/a/index.m3u8", authz.KindMedia, true},
+		{"directory token off the entry paths", []string{"*.m3u8"}, "/hls/a/*", "/hls/a/seg0.ts", authz.KindSegment, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			h, _ := newHandler(t, Config{SessionCookie: &SessionCookie{}, Entry: c.entry})
 			q := mint(t, edgetoken.Options{ACLs: []string{c.acl}})
-			s := serve(t, h, httptest.NewRequest("GET", c.path+"?__token__="+q, nil), "")
+			s := serveWith(t, h, httptest.NewRequest("GET", c.path+"?__token__="+q, nil), "", answer(c.kind, nil, http.StatusOK))
 			if !s.nextCalled {
 				t.Fatalf("denied: %v", s.err)
 			}

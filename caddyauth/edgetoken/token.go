@@ -97,6 +97,11 @@ func Parse(s string) (*Token, error) {
 	}
 	if hasACL {
 		t.ACLs = splitACLs(t.ACL, t.aclBuf[:0])
+		if len(t.ACLs) == 0 {
+			// "acl=!" names no path: it must never read as a URL-mode
+			// token (whose HMAC would not cover the path).
+			return nil, failf(ReasonMalformed, "acl has no pattern")
+		}
 	}
 	return t, nil
 }

@@ -158,3 +158,14 @@ func TestParseAlgorithm(t *testing.T) {
 		}
 	}
 }
+
+// An acl field made only of delimiters names no path; in url_mode it must
+// not pass as a URL-mode token, whose HMAC would not cover the request path.
+func TestParseRefusesACLWithoutPattern(t *testing.T) {
+	for _, acl := range []string{"!", "!!", "!!!"} {
+		tok := "exp=1700000300~acl=" + acl + "~hmac=" + strings.Repeat("0", 64)
+		if _, err := Parse(tok); reasonOf(err) != ReasonMalformed {
+			t.Errorf("Parse(acl=%s) err = %v, want malformed", acl, err)
+		}
+	}
+}

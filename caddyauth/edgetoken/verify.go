@@ -240,7 +240,7 @@ func checkIP(t *Token, client netip.Addr) (Failure, bool) {
 }
 
 func (v *Verifier) checkACL(t *Token, path string) (Failure, bool) {
-	if len(t.ACLs) == 0 {
+	if t.ACL == "" {
 		if v.URLMode {
 			return Failure{}, true // the HMAC covers the path
 		}

@@ -57,8 +57,8 @@ func TestVerifyRules(t *testing.T) {
 			"", Request{Path: "/hls/b/x.ts", Now: t0}, ReasonACLMismatch},
 		{"second acl matches", Verifier{}, Options{Expires: 1700000300, ACLs: []string{"/hls/a/*", "/hls/b/*"}},
 			"", Request{Path: "/hls/b/x.ts", Now: t0}, ""},
-		{"dot-dot cannot escape acl", Verifier{}, Options{Expires: 1700000300, ACLs: []string{"/hls/a/*"}},
-			"", Request{Path: "/hls/a/../b/x.ts", Now: t0}, ReasonACLMismatch},
+		{"dot-dot is malformed, never resolved", Verifier{}, Options{Expires: 1700000300, ACLs: []string{"/hls/a/*"}},
+			"", Request{Path: "/hls/a/../a/x.ts", Now: t0}, ReasonMalformed},
 		{"encoded dot-dot is malformed", Verifier{}, Options{Expires: 1700000300, ACLs: []string{"/hls/a/*"}},
 			"", Request{Path: "/hls/a/%2e%2e/b/x.ts", Now: t0}, ReasonMalformed},
 		{"encoded slash is malformed", Verifier{}, Options{Expires: 1700000300, ACLs: []string{"/hls/a/*"}},
@@ -194,5 +194,27 @@ func TestVerifyUsesWallClockWhenNowIsZero(t *testing.T) {
 	old := gen(t, Options{Expires: 1700000300, ACLs: []string{"/*"}})
 	if _, err := v.Verify(old, Request{Path: "/x"}); reasonOf(err) != ReasonExpired {
 		t.Fatalf("2023 token today: %v, want expired", err)
+	}
+}
+
+// A minted session token verifies under the session keys only: presented to
+// a verifier holding the issuer's key it is a bad HMAC, so it cannot renew
+// itself as a query token.
+func TestSessionTokenVerifiesOnlyUnderSessionKeys(t *testing.T) {
+	key := []byte("0123456789abcdef")
+	opts := Options{Key: SessionKey(key), Expires: 1700000300, ACLs: []string{"/hls/a/*"}}
+	tok, err := Generate(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := Request{Path: "/hls/a/x.ts", Now: time.Unix(1700000000, 0)}
+	if _, err := (&Verifier{Keys: [][]byte{key}}).Verify(tok, req); reasonOf(err) != ReasonBadHMAC {
+		t.Fatalf("issuer verifier: %v, want bad_hmac", err)
+	}
+	if _, err := (&Verifier{Keys: SessionKeys([][]byte{key})}).Verify(tok, req); err != nil {
+		t.Fatalf("session verifier: %v", err)
+	}
+	if string(SessionKey(key)) == string(key) || len(SessionKey(key)) != 32 {
+		t.Fatal("session key must differ from the issuer key")
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/mediagate/caddy-mediagate/internal/canon"
 )
 
 // HTTPSMode says what happens to a request that did not arrive over HTTPS.
@@ -64,10 +66,15 @@ func (p *Policy) Validate() error {
 // Request is what the policy needs to know about an incoming request.
 type Request struct {
 	Method      string
-	Path        string // decoded (url.URL.Path)
+	Path        string // decoded (url.URL.Path); only a fallback for EscapedPath
 	EscapedPath string // as sent (url.URL.EscapedPath())
-	RawQuery    string
-	Host        string // Host header, possibly with a port
+	// Canonical is the request's one canonical path (package canon) when the
+	// glue has it (it is shared with the other modules); CanonicalErr says
+	// why there is none. Both zero: computed here from EscapedPath.
+	Canonical    canon.Path
+	CanonicalErr error
+	RawQuery     string
+	Host         string // Host header, possibly with a port
 
 	TLS            bool   // the connection to us is TLS
 	ForwardedProto string // X-Forwarded-Proto as received
@@ -154,10 +161,11 @@ func (p *Policy) Decide(r Request) Decision {
 			}
 		}
 	}
-	if err := CheckRequestPath(r.Path, r.EscapedPath); err != nil {
-		return Decision{Action: Deny, Status: pathStatus(err), Reason: ReasonBadPath, Header: h}
+	cp, err := r.canonical()
+	if err != nil {
+		return Decision{Action: Deny, Status: canon.Status(err), Reason: ReasonBadPath, Header: h}
 	}
-	if !p.Routes.Allows(r.Method, r.Path) {
+	if !p.Routes.Allows(r.Method, cp.Decoded) {
 		return Decision{Action: Deny, Status: http.StatusNotFound, Reason: ReasonRoute, Header: h}
 	}
 	return Decision{Action: Continue, Header: h}
@@ -172,10 +180,11 @@ func (p *Policy) preflight(r Request, h http.Header) Decision {
 	if !p.CORS.Origins.Contains(r.Origin) {
 		return Decision{Action: Deny, Status: http.StatusForbidden, Reason: ReasonPreflightOrigin, Header: h}
 	}
-	if err := CheckRequestPath(r.Path, r.EscapedPath); err != nil {
-		return Decision{Action: Deny, Status: pathStatus(err), Reason: ReasonBadPath, Header: h}
+	cp, err := r.canonical()
+	if err != nil {
+		return Decision{Action: Deny, Status: canon.Status(err), Reason: ReasonBadPath, Header: h}
 	}
-	methods := p.Routes.MethodsFor(r.Path)
+	methods := p.Routes.MethodsFor(cp.Decoded)
 	if !slices.Contains(methods, r.PreflightMethod) {
 		return Decision{Action: Deny, Status: http.StatusNotFound, Reason: ReasonPreflightRoute, Header: h}
 	}
@@ -189,9 +198,14 @@ func (p *Policy) preflight(r Request, h http.Header) Decision {
 	return Decision{Action: Answer, Status: http.StatusNoContent, Reason: ReasonPreflightAnswered, Header: h}
 }
 
-func pathStatus(err error) int {
-	if errors.Is(err, ErrNotOriginForm) {
-		return http.StatusNotFound
+// canonical is the canonical path the allow list is matched against.
+func (r Request) canonical() (canon.Path, error) {
+	if r.Canonical.Escaped != "" || r.CanonicalErr != nil {
+		return r.Canonical, r.CanonicalErr
 	}
-	return http.StatusBadRequest
+	esc := r.EscapedPath
+	if esc == "" {
+		esc = r.Path
+	}
+	return canon.Parse(esc)
 }

@@ -43,11 +43,9 @@ func (p *Policy) redirectLocation(r Request) (string, bool) {
 	if !strings.HasPrefix(path, "/") {
 		path = "/"
 	}
-	target += path
-	if r.RawQuery != "" {
-		target += "?" + r.RawQuery
-	}
-	return target, true
+	// The query is dropped: it may carry a token, and a redirect must never
+	// repeat one (it has already crossed plain HTTP once).
+	return target + path, true
 }
 
 // PortOf returns the port of a listener address, or 0 when it has none.

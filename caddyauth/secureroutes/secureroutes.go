@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/perimeter"
+	"github.com/mediagate/caddy-mediagate/internal/reqstate"
 )
 
 func init() {
@@ -220,6 +221,7 @@ func (s *SecureRoutes) ServeHTTP(w http.ResponseWriter, r *http.Request, next ca
 			zap.String("path", r.URL.Path),
 		)
 	}
+	hdr.Set("Cache-Control", "no-store")
 	return caddyhttp.Error(d.Status, fmt.Errorf("secure_routes: %s", d.Reason))
 }
 
@@ -227,10 +229,13 @@ func (s *SecureRoutes) ServeHTTP(w http.ResponseWriter, r *http.Request, next ca
 func describe(r *http.Request) perimeter.Request {
 	trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool)
 	localAddr, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	cp, cerr := reqstate.Path(r) // the one canonical path every module reads
 	return perimeter.Request{
 		Method:           r.Method,
 		Path:             r.URL.Path,
 		EscapedPath:      r.URL.EscapedPath(),
+		Canonical:        cp,
+		CanonicalErr:     cerr,
 		RawQuery:         r.URL.RawQuery,
 		Host:             r.Host,
 		TLS:              r.TLS != nil,

@@ -3,9 +3,10 @@ package page
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mediagate/caddy-mediagate/internal/canon"
 )
 
 // AssetPlaceholder is what Mapping.Entry's {asset} is replaced with.
@@ -41,8 +42,9 @@ func (m Mapping) Check() error {
 	return nil
 }
 
-// Resolve maps a request's decoded path to its asset and the escaped path
-// of the entry playlist. Assets are one or more path segments, none empty,
+// Resolve maps a request's decoded path to its asset and the canonical
+// escaped path of the entry playlist (package canon: the form edgeauth
+// matches ACLs against). Assets are one or more path segments, none empty,
 // "." or "..", without control characters, and not the assets directory.
 func (m Mapping) Resolve(path string) (asset, entry string, err error) {
 	rest, ok := strings.CutPrefix(path, m.Prefix+"/")
@@ -57,9 +59,13 @@ func (m Mapping) Resolve(path string) (asset, entry string, err error) {
 		if s == "" || s == "." || s == ".." || strings.ContainsFunc(s, isControl) || strings.ContainsRune(s, '\\') {
 			return "", "", ErrNoAsset
 		}
-		segs[i] = url.PathEscape(s)
+		segs[i] = canon.EscapeSegment(s)
 	}
-	return rest, strings.Replace(m.Entry, AssetPlaceholder, strings.Join(segs, "/"), 1), nil
+	entry = strings.Replace(m.Entry, AssetPlaceholder, strings.Join(segs, "/"), 1)
+	if p, err := canon.Parse(entry); err != nil || p.Escaped != entry {
+		return "", "", ErrNoAsset // e.g. an asset spelling an escape ("%41")
+	}
+	return rest, entry, nil
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }

@@ -24,7 +24,7 @@ func vodPlaylist(n int) []byte {
 func BenchmarkDeliveryRewrite10kTokenized(b *testing.B) {
 	src := vodPlaylist(10000)
 	rw := &Rewriter{Layout: Layout{StripPrefix: "/hls", KeyPath: "/keys"}, Mode: Passthrough}
-	tok := Token{Param: "__token__", Value: "st=1700000000~exp=1700000300~acl=/hls/stream1/*~hmac=5c513c32dc703fd7a532d25f936490d24ee42ebcd4d29392fc7eac13914c47b4"}
+	tok := Token{Param: "__token__", Value: "st=1700000000~exp=1700000300~acl=/hls/stream1/*~hmac=5c513c32dc703fd7a532d25f936490d24ee42ebcd4d29392fc7eac13914c47b4", Scope: []string{"/hls/stream1/*"}}
 	b.SetBytes(int64(len(src)))
 	b.ReportAllocs()
 	for b.Loop() {

@@ -59,7 +59,9 @@ func OpenJob(secret []byte, configured Mode, sealed, object string) (SegmentJob,
 			return SegmentJob{}, err
 		}
 	}
-	if j.Mode == Decrypt && j.StorageKey == "" || j.Mode == Reencrypt && j.StorageKey == "" || j.Mode == Encrypt && j.StorageKey != "" {
+	// A decrypt context without a storage key is a segment stored in clear
+	// (or SAMPLE-AES): served as stored, but only through its context.
+	if j.Mode == Reencrypt && j.StorageKey == "" || j.Mode == Encrypt && j.StorageKey != "" {
 		return SegmentJob{}, fmt.Errorf("segment context for mode %q is inconsistent", c.Mode)
 	}
 	return j, nil

@@ -37,6 +37,10 @@ func (rw *Rewriter) Rewrite(src []byte, playlistKey string, tok Token) ([]byte, 
 	if p, err := url.PathUnescape(r.proxyBase.Path); err == nil {
 		r.proxyBase.Path = p
 	}
+	if tok.enabled() {
+		dir := r.proxyBase.RawPath
+		r.dirCovered = tok.coversPrefix(dir[:strings.LastIndexByte(dir, '/')+1])
+	}
 	opts := playlist.Options{AppendURI: r.appendURI, KeyTag: r.keyTag}
 	if rw.Mode.ServesDerivedKeys() {
 		k := segcrypt.DeriveIV(rw.Secret, asset)
@@ -62,6 +66,7 @@ type run struct {
 	tok        Token
 	originBase *url.URL
 	proxyBase  *url.URL
+	dirCovered bool // the token covers every plain relative URI of the playlist
 	err        error
 }
 
@@ -205,21 +210,23 @@ func (r *run) segmentContext(c *playlist.URIContext, object string) (*segcrypt.C
 	}
 	k := c.Key
 	atRest := k != nil && k.Method != "NONE"
+	ctx := &segcrypt.Context{Mode: string(mode), Asset: r.asset, Extra: map[string]string{ctxObject: object}}
+	if mode == Decrypt {
+		ctx.Asset = ""
+	}
 	if atRest && !(k.Identity() && k.Method == "AES-128") {
 		if mode == Decrypt {
-			return nil, nil // SAMPLE-AES and DRM formats pass through untouched
+			// SAMPLE-AES and DRM formats pass through as stored — still
+			// only through a context, like every segment in this mode.
+			return ctx, nil
 		}
 		return nil, fmt.Errorf("METHOD=%s: %w", k.Method, ErrUnsupported)
 	}
 	if mode == Decrypt && !atRest {
-		return nil, nil
+		return ctx, nil // stored in clear: as stored, through its context
 	}
 	if c.ByteRange != nil && (atRest || mode != Decrypt) {
 		return nil, fmt.Errorf("%s with a byte range under %s: %w", c.Kind, mode, ErrUnsupported)
-	}
-	ctx := &segcrypt.Context{Mode: string(mode), Asset: r.asset, Extra: map[string]string{ctxObject: object}}
-	if mode == Decrypt {
-		ctx.Asset = ""
 	}
 	if atRest {
 		keyObj, _, ok := r.resolve(k.URI)

@@ -47,14 +47,14 @@ func TestPassthroughWithoutTokenKeepsRelativePlaylistsByteForByte(t *testing.T) 
 
 func TestPassthroughMapsOriginURIsAndLeavesForeignOnesAlone(t *testing.T) {
 	rw := newRewriter(t, Passthrough)
-	out, _, err := rw.Rewrite([]byte(clearMedia), "a/index.m3u8", Token{Param: "__token__", Value: "exp=1~acl=/hls/a/*~hmac=ff"})
+	out, _, err := rw.Rewrite([]byte(clearMedia), "a/index.m3u8", Token{Param: "__token__", Value: "exp=1~acl=/hls/a/*~hmac=ff", Scope: []string{"/hls/a/*"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := strings.NewReplacer(
 		"\r\nseg0.ts\r\n", "\r\nseg0.ts?__token__=exp=1~acl=/hls/a/*~hmac=ff\r\n",
 		"https://dam.example.com/media/a/seg1.ts?X-Amz-Signature=abc", "/hls/a/seg1.ts?__token__=exp=1~acl=/hls/a/*~hmac=ff",
-		"../../up.ts", "/hls/up.ts?__token__=exp=1~acl=/hls/a/*~hmac=ff",
+		"../../up.ts", "/hls/up.ts",
 	).Replace(clearMedia)
 	if string(out) != want {
 		t.Fatalf("got:\n%q\nwant:\n%q", out, want)
@@ -65,7 +65,7 @@ func TestPassthroughRoutesKeysThroughKeyPathWithToken(t *testing.T) {
 	rw := newRewriter(t, Passthrough)
 	src := encryptedMedia + ""
 	src = strings.Replace(src, "#EXT-X-ENDLIST\n", "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"skd://fairplay-id\",KEYFORMAT=\"com.apple.streamingkeydelivery\"\n#EXTINF:2,\nseg2.ts\n#EXT-X-ENDLIST\n", 1)
-	out, _, err := rw.Rewrite([]byte(src), "a/b/index.m3u8", Token{Param: "t", Value: "v"})
+	out, _, err := rw.Rewrite([]byte(src), "a/b/index.m3u8", Token{Param: "t", Value: "v", Scope: []string{"/*"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestDecryptDropsAESKeysAndSignsStorageKeyAndIV(t *testing.T) {
 func TestEncryptInsertsDerivedKeyAndRefusesEncryptedOrigins(t *testing.T) {
 	rw := newRewriter(t, Encrypt)
 	src := "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:2,\nseg0.m4s\n#EXT-X-ENDLIST\n"
-	out, _, err := rw.Rewrite([]byte(src), "a/v1/index.m3u8", Token{Param: "tok", Value: "x"})
+	out, _, err := rw.Rewrite([]byte(src), "a/v1/index.m3u8", Token{Param: "tok", Value: "x", Scope: []string{"/*"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,9 +165,17 @@ func TestOpenJobRejectsTamperingAndForeignModes(t *testing.T) {
 	if _, err := OpenJob(secret, Decrypt, bad, "a/s.ts"); err == nil {
 		t.Error("traversal key reference accepted")
 	}
+	// A decrypt context without a storage key names a segment stored in
+	// clear: a job that neither decrypts nor encrypts, for that object only.
 	noKey := segcrypt.Seal(secret, segcrypt.Context{Mode: "decrypt", Extra: map[string]string{"o": "a/s.ts"}})
-	if _, err := OpenJob(secret, Decrypt, noKey, "a/s.ts"); err == nil {
-		t.Error("decrypt context without a key accepted")
+	if j, err := OpenJob(secret, Decrypt, noKey, "a/s.ts"); err != nil || j.Decrypts() || j.Encrypts() {
+		t.Errorf("clear decrypt context: job %+v, %v", j, err)
+	}
+	if _, err := OpenJob(secret, Decrypt, noKey, "a/t.ts"); err == nil {
+		t.Error("clear decrypt context accepted on another object")
+	}
+	if _, err := OpenJob(secret, Reencrypt, noKey, "a/s.ts"); err == nil {
+		t.Error("clear decrypt context accepted under reencrypt")
 	}
 }
 

@@ -2,57 +2,64 @@ package delivery
 
 import (
 	"net/url"
+	"strings"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
 )
 
-// Token is what tokenize appends to rewritten URIs: Param=Value, the token
-// that authenticated the playlist request. When edgeauth also minted a
-// session token on that request (hybrid mode), a URI that Value's scope
-// does not cover but the session token's does gets Session instead — so a
-// PHP entry token signed for the playlist alone (acl=/hls/a/index.m3u8*)
-// still yields segment and key URIs that play without the cookie, while
-// every URI the request's own token covers carries that token.
+// Token is what tokenize appends to rewritten URIs: Param=Value, the query
+// token that authenticated the playlist request, and only to URIs that
+// Value's ACL (Scope) covers. No other token ever reaches a playlist body:
+// not a cookie, not a header token, not a minted session token (the auth
+// contract offers none of them).
 type Token struct {
 	Param, Value string
-	Scope        []string // ACL patterns Value covers (nil: unknown)
-	Session      string   // minted session token, "" when none
-	SessionScope []string // ACL patterns Session covers
+	Scope        []string // ACL patterns Value covers
 }
 
 // enabled reports whether there is anything to append.
 func (t Token) enabled() bool { return t.Param != "" && t.Value != "" }
 
-// valueFor returns the token for the rewritten URI uri, resolved against
-// the playlist's proxy URL base.
-func (t Token) valueFor(base *url.URL, uri string) string {
-	if t.Session == "" {
-		return t.Value
-	}
+// covers reports whether the token's scope covers the URI uri resolved
+// against the playlist's proxy URL base.
+func (t Token) covers(base *url.URL, uri string) bool {
 	ref, err := url.Parse(uri)
 	if err != nil {
-		return t.Value
+		return false
 	}
 	p, err := edgetoken.NormalizePath(base.ResolveReference(ref).EscapedPath())
-	if err != nil || edgetoken.MatchAnyACL(t.Scope, p) || !edgetoken.MatchAnyACL(t.SessionScope, p) {
-		return t.Value
-	}
-	return t.Session
+	return err == nil && edgetoken.MatchAnyACL(t.Scope, p)
 }
 
-// withToken appends the token for uri, or returns uri unchanged without one.
+// coversPrefix reports whether some scope entry is a "<prefix>*" pattern
+// whose literal prefix starts dir (an escaped directory ending in "/"): then
+// it covers every plain relative URI of a playlist in dir.
+func (t Token) coversPrefix(dir string) bool {
+	for _, acl := range t.Scope {
+		for part := range strings.SplitSeq(acl, "!") {
+			lit, ok := strings.CutSuffix(part, "*")
+			if ok && !strings.ContainsAny(lit, "*?%") && strings.HasPrefix(dir, lit) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// withToken appends the token to uri where it covers it.
 func (r *run) withToken(uri string) string {
-	if !r.tok.enabled() {
+	if !r.tok.enabled() || !r.tok.covers(r.proxyBase, uri) {
 		return uri
 	}
-	return playlist.AppendQuery(uri, r.tok.Param, r.tok.valueFor(r.proxyBase, uri))
+	return playlist.AppendQuery(uri, r.tok.Param, r.tok.Value)
 }
 
-// appendWithToken appends uri and its token to dst.
+// appendWithToken appends a plain relative uri, and its token where it
+// covers it, to dst.
 func (r *run) appendWithToken(dst []byte, uri string) []byte {
-	if !r.tok.enabled() {
+	if !r.tok.enabled() || !r.dirCovered && !r.tok.covers(r.proxyBase, uri) {
 		return append(dst, uri...)
 	}
-	return playlist.AppendQueryTo(dst, uri, r.tok.Param, r.tok.valueFor(r.proxyBase, uri))
+	return playlist.AppendQueryTo(dst, uri, r.tok.Param, r.tok.Value)
 }

@@ -1,0 +1,198 @@
+package authz
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/mediagate/caddy-mediagate/internal/canon"
+)
+
+// The minting rule. A session token minted for a view carries only literal
+// path prefixes (each ACL entry is "<prefix>*"), and every prefix lies inside
+// what the view may reach:
+//
+//   - the entry's asset: the directory of the entry path (or the asset the
+//     serving handler reported, which must contain the entry) and that
+//     asset's key directory under key_path — a token verified on an asset's
+//     entry starts a view of that asset, whatever file of it the issuer
+//     named (PHP sites sign "<playlist>*");
+//   - or a prefix the verified token itself covers ("<prefix>*" entries).
+//
+// No byte of a prefix may be a metacharacter of the token grammar or of
+// ACL matching — "!" "*" "?" "~" "%" once decoded — so nothing the request
+// spells can add an ACL entry or a wildcard. A prefix that breaks a rule
+// means no session token at all.
+
+// ErrUnsafePrefix means a minted prefix would hold a metacharacter or is
+// not a canonical path prefix.
+var ErrUnsafePrefix = errors.New("session acl prefix is not a literal canonical path prefix")
+
+// ErrOutsideGrant means a minted prefix is outside the entry's asset and
+// outside what the verified token covers.
+var ErrOutsideGrant = errors.New("session acl prefix is outside the verified token and the entry's asset")
+
+// metachars may never appear in a minted prefix, raw or decoded.
+const metachars = "!*?~%"
+
+// MintACL returns the ACL entries of the session token for a view that
+// starts at entry, verified by a token whose ACL entries are verified (as
+// received; empty for a URL-mode token). configured holds the session_cookie
+// acl entries after Expand (nil: the default, the asset and its keys).
+func MintACL(verified []string, entry canon.Path, view *View, configured []string) ([]string, error) {
+	v := View{AssetDir: entry.Dir()}
+	if view != nil && view.AssetDir != "" {
+		if !strings.HasPrefix(entry.Escaped, view.AssetDir) {
+			return nil, fmt.Errorf("%w: asset %q does not contain the entry", ErrOutsideGrant, view.AssetDir)
+		}
+		v = *view
+	}
+	prefixes := configured
+	if prefixes == nil {
+		prefixes = []string{v.AssetDir}
+		if v.KeyDir != "" {
+			prefixes = append(prefixes, v.KeyDir)
+		}
+	}
+	out := make([]string, 0, len(prefixes))
+	for _, p := range prefixes {
+		lit := strings.TrimSuffix(p, "*")
+		if err := CheckPrefix(lit); err != nil {
+			return nil, err
+		}
+		if !inGrant(lit, v, verified) {
+			return nil, fmt.Errorf("%w: %q", ErrOutsideGrant, lit)
+		}
+		out = append(out, lit+"*")
+	}
+	return out, nil
+}
+
+// CheckPrefix accepts a literal canonical escaped path prefix without
+// metacharacters, raw or decoded.
+func CheckPrefix(lit string) error {
+	if lit == "" || lit[0] != '/' || strings.ContainsAny(lit, metachars[:4]) {
+		return ErrUnsafePrefix
+	}
+	p, err := canon.Parse(lit)
+	if err != nil || p.Escaped != lit || strings.ContainsAny(p.Decoded, metachars) {
+		return ErrUnsafePrefix
+	}
+	return nil
+}
+
+// inGrant reports whether the literal prefix lit lies inside the view or
+// inside a "<prefix>*" entry of the verified token.
+func inGrant(lit string, v View, verified []string) bool {
+	if strings.HasPrefix(lit, v.AssetDir) || v.KeyDir != "" && strings.HasPrefix(lit, v.KeyDir) {
+		return true
+	}
+	for _, acl := range verified {
+		for part := range strings.SplitSeq(acl, "!") {
+			vl, ok := strings.CutSuffix(part, "*")
+			if ok && vl != "" && !strings.ContainsAny(vl, "*?%") && strings.HasPrefix(lit, vl) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Placeholders a session_cookie acl may use. They expand from the
+// canonical request path only, one escaped segment each.
+const (
+	phPathPrefix = "{http.request.uri.path."
+	phDir        = "{http.request.uri.path.dir}"
+)
+
+// CheckTemplate validates a configured session acl at provision time: each
+// "!"-separated entry is a literal prefix with an optional trailing "*" and
+// only {http.request.uri.path.N} / {http.request.uri.path.dir} placeholders.
+func CheckTemplate(acl string) error {
+	if acl == "" {
+		return errors.New("empty acl")
+	}
+	for part := range strings.SplitSeq(acl, "!") {
+		lit := strings.TrimSuffix(part, "*")
+		rest := lit
+		for {
+			i := strings.IndexByte(rest, '{')
+			if i < 0 {
+				break
+			}
+			j := strings.IndexByte(rest[i:], '}')
+			if j < 0 {
+				return fmt.Errorf("acl %q: unclosed placeholder", part)
+			}
+			if _, ok := placeholderIndex(rest[i : i+j+1]); !ok {
+				return fmt.Errorf("acl %q: only {http.request.uri.path.N} and {http.request.uri.path.dir} may be used", part)
+			}
+			rest = rest[i+j+1:]
+		}
+		if strings.ContainsAny(rest, "}") {
+			return fmt.Errorf("acl %q: stray '}'", part)
+		}
+		probe, _ := Expand(part, canon.Path{Decoded: "/x/x/x/x/x/x/x/x/x", Escaped: "/x/x/x/x/x/x/x/x/x"})
+		for _, p := range probe {
+			if err := CheckPrefix(strings.TrimSuffix(p, "*")); err != nil {
+				return fmt.Errorf("acl %q: want a literal path prefix such as /hls/{http.request.uri.path.1}/*", part)
+			}
+		}
+	}
+	return nil
+}
+
+// placeholderIndex parses {http.request.uri.path.N} (N >= 0) or .dir (-1).
+func placeholderIndex(ph string) (int, bool) {
+	if ph == phDir {
+		return -1, true
+	}
+	num, ok := strings.CutPrefix(ph, phPathPrefix)
+	if !ok || !strings.HasSuffix(num, "}") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(num, "}"))
+	return n, err == nil && n >= 0 && n < 64
+}
+
+// Expand fills the placeholders of a configured session acl from the
+// canonical request path: {http.request.uri.path.N} is the N-th segment
+// (0-based) in canonical escaped form, {http.request.uri.path.dir} the
+// escaped directory without its trailing "/". A missing or empty segment is
+// an error (no session token), never an empty string.
+func Expand(acl string, p canon.Path) ([]string, error) {
+	segs := strings.Split(p.Escaped[1:], "/")
+	var out []string
+	for part := range strings.SplitSeq(acl, "!") {
+		var b strings.Builder
+		rest := part
+		for {
+			i := strings.IndexByte(rest, '{')
+			if i < 0 {
+				b.WriteString(rest)
+				break
+			}
+			j := strings.IndexByte(rest[i:], '}')
+			if j < 0 {
+				return nil, fmt.Errorf("acl %q: unclosed placeholder", part)
+			}
+			n, ok := placeholderIndex(rest[i : i+j+1])
+			if !ok {
+				return nil, fmt.Errorf("acl %q: unknown placeholder", part)
+			}
+			b.WriteString(rest[:i])
+			switch {
+			case n < 0:
+				b.WriteString(strings.TrimSuffix(p.Dir(), "/"))
+			case n < len(segs) && segs[n] != "":
+				b.WriteString(segs[n])
+			default:
+				return nil, fmt.Errorf("acl %q: the request path has no segment %d", part, n)
+			}
+			rest = rest[i+j+1:]
+		}
+		out = append(out, b.String())
+	}
+	return out, nil
+}
