@@ -55,6 +55,13 @@ https://127.0.0.1:{{.Other}} {
 	file_server
 }
 
+# same site as the media host (localhost), another origin: an intranet page on www.example.com
+# embedding media.example.com
+https://localhost:{{.Same}} {
+	root * {{.SiteDir}}
+	file_server
+}
+
 https://localhost:{{.Cookie}} {
 	edgeauth {
 		key {env.E2E_EDGEAUTH_KEY}
@@ -64,7 +71,7 @@ https://localhost:{{.Cookie}} {
 		}
 	}
 	hls_player /embed {
-		frame_ancestors https://127.0.0.1:{{.Site}}
+		frame_ancestors https://127.0.0.1:{{.Site}} https://localhost:{{.Same}}
 	}
 	hls_proxy {
 		origin s3://media/ {
@@ -103,7 +110,7 @@ https://localhost:{{.Media}} {
 
 type embedStack struct {
 	Key, Media, Site, Other, SiteDir string
-	CookieMedia                      string
+	CookieMedia, SameSite            string
 	caddy                            string
 }
 
@@ -116,12 +123,12 @@ func startEmbedStack(t *testing.T) *embedStack {
 	if err := os.CopyFS(filepath.Join(vgw.Dir, "media"), os.DirFS(filepath.Join(root, "testdata", "sample"))); err != nil {
 		t.Fatalf("copying the sample into the bucket: %v", err)
 	}
-	ports := testutil.FreePorts(t, 7)
+	ports := testutil.FreePorts(t, 8)
 	dir := t.TempDir()
 	data := struct {
-		Admin, HTTP, HTTPS, Site, Media, Other, Cookie int
-		S3Endpoint, SiteDir                            string
-	}{ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6], vgw.Endpoint, filepath.Join(dir, "site")}
+		Admin, HTTP, HTTPS, Site, Media, Other, Cookie, Same int
+		S3Endpoint, SiteDir                                  string
+	}{ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6], ports[7], vgw.Endpoint, filepath.Join(dir, "site")}
 	if err := os.Mkdir(data.SiteDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +142,8 @@ func startEmbedStack(t *testing.T) *embedStack {
 	}
 	st := &embedStack{Key: testutil.RandomHex(t, 32), caddy: caddyBin, SiteDir: data.SiteDir,
 		Media: "https://localhost:" + strconv.Itoa(data.Media), Site: "https://127.0.0.1:" + strconv.Itoa(data.Site),
-		Other: "https://127.0.0.1:" + strconv.Itoa(data.Other), CookieMedia: "https://localhost:" + strconv.Itoa(data.Cookie)}
+		Other: "https://127.0.0.1:" + strconv.Itoa(data.Other), CookieMedia: "https://localhost:" + strconv.Itoa(data.Cookie),
+		SameSite: "https://localhost:" + strconv.Itoa(data.Same)}
 	out := &testutil.Buffer{}
 	cmd := exec.Command(caddyBin, "run", "--config", cfPath, "--adapter", "caddyfile")
 	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_DATA_HOME="+filepath.Join(dir, "data"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
@@ -159,7 +167,7 @@ func startEmbedStack(t *testing.T) *embedStack {
 			t.Logf("Caddyfile:\n%s\ncaddy output (tail):\n%s", cf.String(), out.Tail(6000))
 		}
 	})
-	if err := waitReady(exited, data.Admin, []int{data.Site, data.Other, data.Media, data.Cookie}, 60*time.Second); err != nil {
+	if err := waitReady(exited, data.Admin, []int{data.Site, data.Other, data.Media, data.Cookie, data.Same}, 60*time.Second); err != nil {
 		t.Fatalf("bin/caddy did not come up: %v\n%s", err, out.Tail(6000))
 	}
 	return st
@@ -327,23 +335,41 @@ func TestEmbeddedPlayerPlaysInACrossSiteIframeAndSaysWhyItRefuses(t *testing.T) 
 // that edgeauth mints on the entry playlist is a third-party cookie inside a cross-site iframe,
 // and Chromium does not send it back: the variant playlist is refused and the page says so.
 // This is why the embed site above tokenizes URIs (or why session_cookie needs Partitioned).
-func TestHybridCookieIsNotSentBackInACrossSiteIframeAndThePageSaysPlaybackWasRefused(t *testing.T) {
+// Embedded by a page of the same site (www.example.com embedding media.example.com), the
+// same cookie is sent and the stream plays with clean URIs.
+func TestHybridCookieWorksInASameSiteIframeButIsNotSentBackInACrossSiteOne(t *testing.T) {
 	requireBrowser(t)
 	st := startEmbedStack(t)
 	sn := strings.Replace(st.snippet(t, "clear"), st.Media, st.CookieMedia, 1)
-	res := runEmbed(t, []string{st.sitePage(t, "cookie.html", sn)})[0]
-	if res.Status == nil || *res.Status != 200 {
-		t.Fatalf("the page itself was refused:\n%s", res)
-	}
-	if res.OK || res.State != "error" || res.ShownMessage == nil || !strings.Contains(*res.ShownMessage, "refused") {
-		t.Fatalf("want playback refused after the entry playlist, with the message on the page:\n%s", res)
-	}
-	var entry, variant bool
-	for _, r := range res.Requests {
-		entry = entry || strings.Contains(r.URL, "/hls/clear/master.m3u8?RequestToken=")
-		variant = variant || strings.HasSuffix(r.URL, "/hls/clear/v0.m3u8") || strings.HasSuffix(r.URL, "/hls/clear/v1.m3u8")
-	}
-	if !entry || !variant {
-		t.Fatalf("want the entry playlist with its token, then a variant by cookie only:\n%s", res)
-	}
+	page := st.sitePage(t, "cookie.html", sn)
+	results := runEmbed(t, []string{page, strings.Replace(page, st.Site, st.SameSite, 1)})
+
+	t.Run("cross-site: refused after the entry playlist, and the page says so", func(t *testing.T) {
+		res := results[0]
+		if res.Status == nil || *res.Status != 200 {
+			t.Fatalf("the page itself was refused:\n%s", res)
+		}
+		if res.OK || res.State != "error" || res.ShownMessage == nil || !strings.Contains(*res.ShownMessage, "refused") {
+			t.Fatalf("want playback refused after the entry playlist, with the message on the page:\n%s", res)
+		}
+		var entry, variant bool
+		for _, r := range res.Requests {
+			entry = entry || strings.Contains(r.URL, "/hls/clear/master.m3u8?RequestToken=")
+			variant = variant || strings.HasSuffix(r.URL, "/hls/clear/v0.m3u8") || strings.HasSuffix(r.URL, "/hls/clear/v1.m3u8")
+		}
+		if !entry || !variant {
+			t.Fatalf("want the entry playlist with its token, then a variant by cookie only:\n%s", res)
+		}
+	})
+	t.Run("same site: plays on the cookie, only the entry URL carries the token", func(t *testing.T) {
+		res := results[1]
+		if !res.OK {
+			t.Fatalf("did not play:\n%s", res)
+		}
+		for _, r := range res.Requests {
+			if strings.Contains(r.URL, "/hls/") && strings.Contains(r.URL, "RequestToken=") && !strings.Contains(r.URL, "/hls/clear/master.m3u8?") {
+				t.Errorf("a URI after the entry carries the token: %s", redact(r.URL))
+			}
+		}
+	})
 }
