@@ -14,6 +14,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgeauth"
@@ -44,6 +45,7 @@ type Handler struct {
 	param    string
 	now      func() time.Time
 	logger   *zap.Logger
+	pages    *prometheus.CounterVec
 }
 
 // CaddyModule returns the Caddy module information.
@@ -76,6 +78,7 @@ func (h *Handler) check() error {
 // Provision validates and builds the token verifier from the edgeauth settings.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
+	h.pages = newPagesCounter(ctx)
 	if err := h.check(); err != nil {
 		return err
 	}

@@ -135,6 +135,21 @@ func TestPlayerPageChecksTheTokenServerSideBeforeSendingThePlayer(t *testing.T) 
 		})
 	}
 
+	t.Run("pages are counted by outcome", func(t *testing.T) {
+		resp, err := http.Get("http://localhost:2997/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		for _, want := range []string{`mediagate_hls_player_pages_total{outcome="player"} 1`,
+			`mediagate_hls_player_pages_total{outcome="missing"} 3`, `mediagate_hls_player_pages_total{outcome="invalid"} 2`} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("metrics lack %s", want)
+			}
+		}
+	})
+
 	t.Run("static files are versioned and cacheable for good", func(t *testing.T) {
 		resp, body := fetch(t, tc, page.AssetsBase("/embed")+"/player.js")
 		if resp.StatusCode != 200 || !strings.Contains(body, "mediagateEmbed") || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {

@@ -50,6 +50,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 	if err := page.Player(&body, h.Prefix, src); err != nil {
 		return caddyhttp.Error(http.StatusInternalServerError, err)
 	}
+	h.pages.WithLabelValues("player").Inc()
 	h.pageHeaders(w)
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodGet {
@@ -75,6 +76,7 @@ func (h *Handler) verify(r *http.Request, tok, entry string) string {
 
 // refuse writes the error page of a refusal; the request's input is not in it.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, why page.Refusal) error {
+	h.pages.WithLabelValues(why.Reason).Inc()
 	h.logger.Info("embed refused", zap.Int("status", status), zap.String("reason", why.Reason),
 		zap.String("remote_ip", edgeauth.ClientIP(r).String()), zap.String("path", r.URL.Path))
 	var body bytes.Buffer
