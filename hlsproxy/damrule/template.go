@@ -36,7 +36,7 @@ func ParseTemplate(s string) (Template, error) {
 	}
 	hostEnd := len(u.Scheme) + len("://") + len(u.Host)
 	if u.User != nil {
-		return Template{}, fmt.Errorf("rule URL %q: user info is not supported (use a header-free endpoint)", s)
+		return Template{}, fmt.Errorf("rule URL %q: user info in the URL is not supported", s)
 	}
 	q := strings.IndexByte(s, '?')
 	t := Template{raw: s}
