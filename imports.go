@@ -6,5 +6,6 @@ import (
 	_ "github.com/mediagate/caddy-mediagate/caddyauth/edgeauth"
 	_ "github.com/mediagate/caddy-mediagate/caddyauth/secureroutes"
 	_ "github.com/mediagate/caddy-mediagate/fleetcheck"
+	_ "github.com/mediagate/caddy-mediagate/hlsplayer"
 	_ "github.com/mediagate/caddy-mediagate/hlsproxy"
 )

@@ -40,7 +40,7 @@ func requireCaddy(t testing.TB) string {
 // newerSource returns a module Go source file modified after t, or "".
 func newerSource(root string, t time.Time) string {
 	var found string
-	for _, dir := range []string{"caddyauth", "hlsproxy", "cmd"} {
+	for _, dir := range []string{"caddyauth", "hlsproxy", "hlsplayer", "cmd"} {
 		_ = filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
 			if err != nil || found != "" {
 				return fs.SkipAll

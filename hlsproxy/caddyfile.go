@@ -54,6 +54,11 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    raw_objects <glob>...             # decrypt/encrypt/reencrypt: objects served as stored
 //	                                      # (thumbnails, subtitles, downloads); none by default
 //	    asset_policy metadata <header> [default protected|public]
+//	    asset_policy http <url-template> {   # or ask the DAM: {asset} in the path or query
+//	        cache <ttl>                   # answers reused per asset; default 5m
+//	        timeout <duration>            # per call; timeout/error/bad answer -> protected; default 2s
+//	        asset_depth <n>               # leading key segments naming the asset; default 1
+//	    }
 //	    playlist_cache <entries>|off      # origin playlists kept in memory; default 256
 //	    vod_cache_ttl <duration>          # how long a VOD playlist is reused; default 1m
 //	}
@@ -221,8 +226,11 @@ func unmarshalOrigin(d *caddyfile.Dispenser, oc *OriginConfig) error {
 
 func unmarshalPolicy(d *caddyfile.Dispenser) (*AssetPolicy, error) {
 	args := d.RemainingArgs()
+	if len(args) > 0 && args[0] == "http" {
+		return unmarshalHTTPPolicy(d, args[1:])
+	}
 	if len(args) != 2 && len(args) != 4 {
-		return nil, d.Err("asset_policy: want metadata <header> [default protected|public]")
+		return nil, d.Err("asset_policy: want metadata <header> [default protected|public], or http <url-template>")
 	}
 	p := &AssetPolicy{Source: args[0], Header: args[1]}
 	if len(args) == 4 {

@@ -123,6 +123,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		origins = append(origins, o)
 	}
 	h.metrics = provisionMetrics(ctx)
+	h.startAssetRule(ctx) // asset_policy http (policy_http.go)
 	h.pool = origin.NewPool(origins, origin.PoolOptions{
 		Backoff: time.Duration(h.FailoverBackoff),
 		Logger:  h.logger,
@@ -219,7 +220,7 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, q *request) e
 }
 
 func (h *Handler) metadataHeaders() []string {
-	if h.AssetPolicy == nil {
+	if h.AssetPolicy == nil || h.AssetPolicy.Header == "" {
 		return nil
 	}
 	return []string{h.AssetPolicy.Header}

@@ -123,7 +123,7 @@ func (h *Handler) decide(q *request) error {
 // allowMetadata completes a byPolicy decision from the object's metadata
 // (origin response headers), before any body byte is sent.
 func (h *Handler) allowMetadata(q *request, hdr http.Header) error {
-	if q.access != byPolicy || !h.AssetPolicy.protected(hdr) {
+	if q.access != byPolicy || !h.assetProtected(q, hdr) {
 		return nil
 	}
 	h.metrics.denied("asset_protected")

@@ -9,22 +9,31 @@ import (
 	"github.com/mediagate/caddy-mediagate/internal/authz"
 )
 
-// AssetPolicy reads per-object protection from origin metadata.
+// AssetPolicy decides per-object protection: from origin metadata, or by
+// asking the DAM's rule endpoint (source http, see policy_http.go).
 type AssetPolicy struct {
-	// Source of the decision; only "metadata" exists.
+	// Source of the decision: "metadata" or "http".
 	Source string `json:"source"`
 	// Header is the response header that carries it, e.g. x-amz-meta-tokenize.
-	Header string `json:"header"`
+	Header string `json:"header,omitempty"`
 	// Default is "protected" (fail closed) or "public", for objects without the header.
 	Default string `json:"default,omitempty"`
+
+	httpRule // source http: the rule endpoint's settings
 }
 
 func (p *AssetPolicy) provision() error {
 	if p.Source == "" {
 		p.Source = "metadata"
 	}
+	if p.Source == "http" {
+		return p.provisionHTTP()
+	}
 	if p.Source != "metadata" {
-		return fmt.Errorf("asset_policy: unknown source %q (want metadata)", p.Source)
+		return fmt.Errorf("asset_policy: unknown source %q (want metadata or http)", p.Source)
+	}
+	if p.URL != "" || p.Cache != 0 || p.Timeout != 0 || p.AssetDepth != 0 {
+		return fmt.Errorf("asset_policy metadata: url, cache, timeout and asset_depth apply to source http")
 	}
 	if p.Header == "" || strings.ContainsAny(p.Header, " \t:") {
 		return fmt.Errorf("asset_policy: invalid header name %q", p.Header)
@@ -64,7 +73,7 @@ func requestToken(q *request) delivery.Token {
 }
 
 // needsMetadata reports whether deciding on q needs the policy header and
-// hdr lacks it.
+// hdr lacks it (never for source http, which has no header).
 func (h *Handler) needsMetadata(q *request, hdr http.Header) bool {
-	return q.access == byPolicy && hdr.Get(h.AssetPolicy.Header) == ""
+	return q.access == byPolicy && h.AssetPolicy.Header != "" && hdr.Get(h.AssetPolicy.Header) == ""
 }

@@ -23,6 +23,10 @@ func init() {
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 	var m Handler
 	err := m.UnmarshalCaddyfile(h.Dispenser)
+	if err == nil && h.State != nil {
+		cfg := m.Config // for hls_player in the same site (see CaddyfileStateKey)
+		h.State[CaddyfileStateKey] = &cfg
+	}
 	return &m, err
 }
 

@@ -19,7 +19,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "edgeauth",
-		Usage: "token|verify [flags]",
+		Usage: "token|verify|embed [flags]",
 		Short: "Generates and verifies Akamai EdgeAuth tokens",
 		Long: `
 Generates Akamai EdgeAuth (Auth Token 2.0) tokens identical to the Akamai
@@ -27,12 +27,13 @@ SDKs', or explains whether a token is valid for a path.
 
   caddy edgeauth token --key <hex> --acl '/hls/a/*' --window 300
   caddy edgeauth verify --key <hex> --path /hls/a/x.ts <token>
+  caddy edgeauth embed --key <hex> --url https://media.example.com/embed/a
 
 The key may also come from the EDGEAUTH_KEY environment variable, which
 keeps it out of the process list.
 `,
 		CobraFunc: func(cmd *cobra.Command) {
-			cmd.AddCommand(newTokenCommand(), newVerifyCommand())
+			cmd.AddCommand(newTokenCommand(), newVerifyCommand(), newEmbedCommand())
 		},
 	})
 }

@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// embed.mjs opens pages of an embedding site that hold an hls_player iframe (another origin,
+// another site) in Debian chromium with puppeteer-core, and prints one line of JSON per --page:
+//   {"ok":true,"status":200,"frameURL":...,"state":"playing","engine":"hls.js","currentTime":1.3,"frames":31,
+//    "refusal":null,"requests":[{"url":...,"frame":"embed"|"top"}],...}
+// For an error page, "refusal" is {"reason","title","message"} read from the iframe's DOM.
+// Each page runs in a fresh browser context. Usage:
+//   node embed.mjs --page https://127.0.0.1:PORT/case0.html [--page ...] [--min-time 1] [--timeout 30000]
+// Exit status: 0 when every result was printed, 2 when the driver failed.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import puppeteer from "puppeteer-core";
+
+function parseArgs(argv) {
+  const opts = { pages: [], minTime: 1, timeout: 30000, chromium: process.env.CHROMIUM || "/usr/bin/chromium" };
+  for (let i = 2; i < argv.length; i++) {
+    const next = () => {
+      if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`);
+      return argv[++i];
+    };
+    switch (argv[i]) {
+      case "--page": opts.pages.push(next()); break;
+      case "--min-time": opts.minTime = Number(next()); break;
+      case "--timeout": opts.timeout = Number(next()); break;
+      case "--chromium": opts.chromium = next(); break;
+      default: throw new Error(`unknown argument ${argv[i]}`);
+    }
+  }
+  if (opts.pages.length === 0) throw new Error("--page is required");
+  return opts;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// readEmbed reads the iframe's state: the player's report, or the error page's text.
+function readEmbed() {
+  const refusal = document.getElementById("refusal");
+  if (refusal) {
+    return {
+      refusal: {
+        reason: refusal.getAttribute("data-reason"),
+        title: document.getElementById("title").textContent,
+        message: document.getElementById("message").textContent,
+      },
+    };
+  }
+  const r = window.mediagateEmbed;
+  const box = document.getElementById("message");
+  return {
+    report: r ? JSON.parse(JSON.stringify(r)) : null,
+    shownMessage: box && !box.hidden ? box.textContent : null,
+  };
+}
+
+async function embedPage(browser, pageURL, opts) {
+  const context = await browser.createBrowserContext();
+  const requests = [];
+  const consoleLines = [];
+  let status = null;
+  try {
+    const page = await context.newPage();
+    page.on("console", (m) => consoleLines.push(`${m.type()}: ${m.text()}`.slice(0, 300)));
+    page.on("request", (r) => {
+      requests.push({ url: r.url().slice(0, 300), frame: r.frame() === page.mainFrame() ? "top" : "embed" });
+    });
+    page.on("response", (r) => {
+      const req = r.request();
+      if (req.isNavigationRequest() && req.frame() && req.frame() !== page.mainFrame()) status = r.status();
+    });
+    await page.goto(pageURL, { waitUntil: "load", timeout: opts.timeout });
+
+    const deadline = Date.now() + opts.timeout;
+    let state = null;
+    let frameURL = null;
+    while (Date.now() < deadline) {
+      const frame = page.frames().find((f) => f !== page.mainFrame());
+      if (frame) {
+        frameURL = frame.url();
+        if (frameURL.startsWith("chrome-error:")) break; // blocked, e.g. by frame-ancestors
+        state = await frame.evaluate(readEmbed).catch(() => null);
+        if (state && state.refusal) break;
+        const r = state && state.report;
+        if (r && r.state === "error") break;
+        if (r && r.currentTime > opts.minTime && r.frames > 0) break;
+      }
+      await sleep(200);
+    }
+    const r = state && state.report;
+    return {
+      ok: !!r && r.state === "playing" && r.currentTime > opts.minTime && r.frames > 0,
+      status,
+      state: r ? r.state : state && state.refusal ? "refused" : "no-report",
+      engine: r ? r.engine : null,
+      hlsVersion: r ? r.hlsVersion : null,
+      currentTime: r ? r.currentTime : 0,
+      frames: r ? r.frames : 0,
+      error: r ? r.error : null,
+      shownMessage: state ? state.shownMessage || null : null,
+      refusal: state ? state.refusal || null : null,
+      frameURL,
+      requests,
+      console: consoleLines.slice(-20),
+    };
+  } finally {
+    await context.close().catch(() => {});
+  }
+}
+
+async function main() {
+  const opts = parseArgs(process.argv);
+  const profile = mkdtempSync(join(tmpdir(), "mediagate-chromium-"));
+  let browser;
+  try {
+    browser = await puppeteer.launch({
+      executablePath: opts.chromium,
+      userDataDir: profile,
+      headless: true,
+      acceptInsecureCerts: true,
+      args: [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--autoplay-policy=no-user-gesture-required", "--ignore-certificate-errors",
+        "--disable-dev-shm-usage", "--mute-audio",
+      ],
+    });
+    for (const pageURL of opts.pages) {
+      process.stdout.write(JSON.stringify(await embedPage(browser, pageURL, opts)) + "\n");
+    }
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`embed.mjs: ${e.stack || e}\n`);
+  process.exit(2);
+});
