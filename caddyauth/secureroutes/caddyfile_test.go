@@ -244,7 +244,7 @@ func TestRedirectPortDefaultsTo443WithoutGlobalOption(t *testing.T) {
 	}
 }
 
-func TestAdaptedJSONMatchesREADME(t *testing.T) {
+func TestAdaptedJSONMatchesTheReferenceExample(t *testing.T) {
 	handlers := adapt(t, `media.example.com {
 		secure_routes {
 			allow GET HEAD /hls/* /keys/*
