@@ -10,7 +10,8 @@
 # and secret used, and how to stop. Ctrl-C stops everything and removes the temp dir.
 #
 # Environment:
-#   DEMO_MEDIA_PORT (8443) DEMO_PLAYER_PORT (8444) DEMO_ADMIN_PORT (2999) DEMO_HTTP_PORT (8080)
+#   DEMO_MEDIA_PORT (8443) DEMO_PLAYER_PORT (8444) DEMO_ADMIN_PORT (2999)
+#   DEMO_HTTP_PORT (8080: plain HTTP, answered with a 308 to the media host by secure_routes)
 #   DEMO_WINDOW     token lifetime in seconds (300)
 #   DEMO_SMOKE=1    non-interactive: start, check with curl that the tokenized playlist answers
 #                   200 and the untokenized one 403, stop, exit 0 (1 on failure)
@@ -52,9 +53,12 @@ VGW_PID=""
 CADDY_PID=""
 cleanup() {
   local rc=$?
-  trap - EXIT INT TERM
-  [ "$SMOKE" = 1 ] || printf '\n' >&2
-  step "stopping (caddy ${CADDY_PID:-none}, versitygw ${VGW_PID:-none}), removing $TMP"
+  # Nothing may interrupt the cleanup: a second Ctrl-C or a group SIGTERM, or SIGPIPE when the
+  # demo's output went through a pipe (`make demo | tee log`) whose reader is already gone.
+  trap '' INT TERM HUP PIPE
+  trap - EXIT
+  set +e
+  { [ "$SMOKE" = 1 ] || printf '\n' >&2; step "stopping (caddy ${CADDY_PID:-none}, versitygw ${VGW_PID:-none}), removing $TMP"; } 2>/dev/null
   for pid in $CADDY_PID $VGW_PID; do
     # Each was started in its own process group (set -m): stop the whole group.
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
@@ -70,6 +74,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
