@@ -1,6 +1,6 @@
 // mediagate check player. Plays ?src=<playlist URL> with hls.js and reports what happened, both on
 // the page and in window.mediagatePlayer (read by e2e/player.mjs):
-//   { state: "idle"|"loading"|"playing"|"error", currentTime, level, hlsVersion,
+//   { state: "idle"|"loading"|"playing"|"ended"|"error", currentTime, level, hlsVersion,
 //     error: { type, details, status, url, reason, body } | null, events: [ "..." ] }
 // On a refused request the reason comes from the X-Edgeauth-Reason response header (the deployment
 // exposes it; see caddyfile-examples/demo.Caddyfile), else from the response body.
@@ -117,6 +117,18 @@
     const why = err.reason || err.body || "no reason given";
     setState("error", `${err.details} — HTTP ${err.status === null ? "?" : err.status} — ${why}`);
     log(`FATAL ${err.type}/${err.details} status=${err.status} reason=${err.reason || "-"} url=${err.url}`);
+    stopLoading();
+  }
+
+  // stopLoading detaches the player after a fatal error, so the video element stops showing its
+  // loading spinner.
+  function stopLoading() {
+    if (window.hls) {
+      window.hls.destroy();
+      window.hls = null;
+    }
+    video.removeAttribute("src");
+    video.load();
   }
 
   function start(url) {
@@ -133,12 +145,22 @@
         log("playing");
       }
     });
+    video.addEventListener("ended", () => {
+      if (report.state !== "error") {
+        setState("ended", "playback finished");
+        log("ended");
+      }
+    });
+    video.addEventListener("playing", () => {
+      if (report.state === "ended") setState("playing", "playing again");
+    });
     video.addEventListener("error", () => {
       if (report.state !== "error") {
         const e = video.error;
         report.error = { type: "mediaError", details: "video element error " + (e && e.code), status: null, url, reason: "", body: e ? e.message : "" };
         setState("error", report.error.details);
         log("video error " + (e && e.code) + " " + (e && e.message));
+        stopLoading();
       }
     });
     setState("loading", "loading " + url);
