@@ -58,7 +58,9 @@ cleanup() {
   trap '' INT TERM HUP PIPE
   trap - EXIT
   set +e
-  { [ "$SMOKE" = 1 ] || printf '\n' >&2; step "stopping (caddy ${CADDY_PID:-none}, versitygw ${VGW_PID:-none}), removing $TMP"; } 2>/dev/null
+  # (with SIGPIPE ignored, a write to a closed pipe just fails)
+  [ "$SMOKE" = 1 ] || printf '\n' >&2
+  step "stopping (caddy ${CADDY_PID:-none}, versitygw ${VGW_PID:-none}), removing $TMP"
   for pid in $CADDY_PID $VGW_PID; do
     # Each was started in its own process group (set -m): stop the whole group.
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
