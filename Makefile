@@ -5,6 +5,7 @@ SHELL := /bin/bash
 GO ?= go
 GOBIN := $(shell $(GO) env GOPATH)/bin
 VERSITYGW_VERSION := v1.8.0
+STATICCHECK_VERSION := v0.8.2
 export PATH := $(GOBIN):$(PATH)
 
 .PHONY: all build build-xcaddy check-manifest deps test test-unit test-e2e fuzz-smoke demo bench clean
@@ -23,15 +24,20 @@ check-manifest:
 	$(GO) run ./tools/caddybuild -check
 
 ## deps: tools the tests and the demo run (versitygw; players come from .ci/run or apt)
-deps: $(GOBIN)/versitygw
+deps: $(GOBIN)/versitygw $(GOBIN)/staticcheck
+
+$(GOBIN)/staticcheck:
+	@echo ">> installing staticcheck $(STATICCHECK_VERSION) (go install)"
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 $(GOBIN)/versitygw:
 	@echo ">> installing versitygw $(VERSITYGW_VERSION) (go install, ~2 min the first time)"
 	$(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
 
-## test: every test — vet, unit + integration (real Caddy, real S3 gateway), fuzz smoke, end to end
+## test: every test — vet, staticcheck, unit + integration (real Caddy, real S3 gateway), fuzz smoke, end to end
 test: build deps
 	$(GO) vet ./...
+	$(GOBIN)/staticcheck ./...
 	$(GO) run ./tools/caddybuild -check
 	$(GO) test -count=1 -p 1 -timeout 15m ./...
 	$(GO) test -count=1 -tags purego ./internal/aescbc ./hlsproxy/segcrypt

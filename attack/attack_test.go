@@ -1,7 +1,6 @@
 package attack
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -93,18 +92,4 @@ func stripToken(uri string) string {
 		return p
 	}
 	return p + "?" + strings.Join(keep, "&")
-}
-
-// queryValue returns the first value of param in a raw URI ("" when absent).
-func queryValue(uri, param string) string {
-	_, rawq, _ := strings.Cut(uri, "?")
-	for kv := range strings.SplitSeq(rawq, "&") {
-		if v, ok := strings.CutPrefix(kv, param+"="); ok {
-			if u, err := url.QueryUnescape(v); err == nil {
-				return u
-			}
-			return v
-		}
-	}
-	return ""
 }

@@ -15,7 +15,6 @@ const maxCachedPlaylist = 2 << 20
 // rewrite (tokens are applied after the cache).
 type cachedPlaylist struct {
 	body         []byte
-	etag         string
 	lastModified string
 	metadata     string // the asset policy header's value
 	expires      time.Time

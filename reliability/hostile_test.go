@@ -30,8 +30,6 @@ type hostileCase struct {
 	want4xx bool
 	// body, when set, is what a 200 must carry exactly (a 206 a contiguous part of it).
 	body []byte
-	// secret strings that must never come back in an error body (besides the target).
-	secret []string
 	// mayClose accepts a closed connection instead of a response (limits enforced
 	// by Go's HTTP server before any handler runs).
 	mayClose bool

@@ -313,12 +313,6 @@ func startMediaStack(t *testing.T) *mediaStack {
 	return s
 }
 
-// url is https://localhost:port + path (the client dials 127.0.0.1 through the
-// transport only when told; here localhost resolves to loopback).
-func (s *mediaStack) url(port int, pathQuery string) string {
-	return fmt.Sprintf("https://localhost:%d%s", port, pathQuery)
-}
-
 // contextsOf returns the mgctx values of a rewritten playlist, by segment name.
 func contextsOf(playlist string) map[string]string {
 	out := map[string]string{}

@@ -15,7 +15,6 @@ const (
 func isUnreserved(c byte) bool         { return canon.IsUnreserved(c) }
 func unhex(c byte) (byte, bool)        { return canon.Unhex(c) }
 func unescape(s string) (string, bool) { return canon.Unescape(s) }
-func canonSegment(s string) string     { return canon.EscapeSegment(s) }
 func escapeFunc(s string, keep func(byte) bool, hexdigits string, spaceAsPlus bool) string {
 	return canon.EscapeFunc(s, keep, hexdigits, spaceAsPlus)
 }

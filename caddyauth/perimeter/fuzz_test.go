@@ -53,7 +53,7 @@ func FuzzPatternMatch(f *testing.F) {
 			return
 		}
 		got := p.Match(reqPath)
-		if up := strings.ToUpper(reqPath); p.Match(up) != got && strings.ToLower(up) == strings.ToLower(reqPath) {
+		if up := strings.ToUpper(reqPath); p.Match(up) != got && strings.EqualFold(up, reqPath) {
 			t.Fatalf("%q: Match(%q)=%v but Match(%q)=%v", pattern, reqPath, got, up, !got)
 		}
 		if cp, err := canon.Parse(reqPath); err == nil && cp.Decoded == reqPath {

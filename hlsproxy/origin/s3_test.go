@@ -137,7 +137,7 @@ func TestS3RangeHeadAndConditionals(t *testing.T) {
 			if tt.body == nil && resp.Body != nil {
 				t.Errorf("Body is not nil")
 			}
-			if tt.body != nil && len(tt.body) > 0 && !bytes.Equal(body, tt.body) {
+			if len(tt.body) > 0 && !bytes.Equal(body, tt.body) {
 				t.Errorf("body: got %d bytes, want %d exact bytes", len(body), len(tt.body))
 			}
 			if got := resp.Header.Get("Content-Range"); tt.contentRng != "" && got != tt.contentRng {
