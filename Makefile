@@ -49,11 +49,11 @@ fuzz-smoke:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) ./scripts/fuzz-smoke.sh
 
 ## demo: a protected sample stream from a real S3 gateway through Caddy
-demo: build deps
+demo: build $(GOBIN)/versitygw
 	./scripts/demo.sh
 
 ## bench: benchmarks with same-run baselines, summarised in BENCHMARKS.md
-bench: build deps
+bench: build $(GOBIN)/versitygw
 	@command -v wrk >/dev/null || { echo ">> installing wrk (apt)"; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	./scripts/bench.sh
 
