@@ -78,7 +78,7 @@ func (h *Handler) verify(r *http.Request, tok, entry string) string {
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, why page.Refusal) error {
 	h.pages.WithLabelValues(why.Reason).Inc()
 	h.logger.Info("embed refused", zap.Int("status", status), zap.String("reason", why.Reason),
-		zap.String("remote_ip", edgeauth.ClientIP(r).String()), zap.String("path", r.URL.Path))
+		zap.String("remote_ip", reqstate.ClientIPString(r)), zap.String("path", r.URL.Path))
 	var body bytes.Buffer
 	if err := page.Error(&body, h.Prefix, why); err != nil {
 		return caddyhttp.Error(http.StatusInternalServerError, err)

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
+	"github.com/mediagate/caddy-mediagate/internal/reqstate"
 )
 
 // statusClientClosed is logged when the client went away (nginx's 499).
@@ -54,7 +55,7 @@ func (h *Handler) originError(r *http.Request, kind, key string, err error) erro
 		zap.String("failure", oe.Kind.String()),
 		zap.Int("origin_status", oe.Status),
 		zap.String("code", oe.Code),
-		zap.String("remote_ip", r.RemoteAddr))
+		zap.String("remote_ip", reqstate.ClientIPString(r)))
 	return caddyhttp.Error(status, err)
 }
 

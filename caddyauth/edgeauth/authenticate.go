@@ -1,7 +1,6 @@
 package edgeauth
 
 import (
-	"net"
 	"net/http"
 	"net/netip"
 	"path"
@@ -103,21 +102,8 @@ func (c *Config) isEntry(p canon.Path) bool {
 	return false
 }
 
-// clientIP is Caddy's client IP (which honours trusted_proxies), falling
-// back to the connection's remote address.
-func clientIP(r *http.Request) netip.Addr {
-	if s, ok := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string); ok {
-		if a, err := netip.ParseAddr(s); err == nil {
-			return a
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, _ := netip.ParseAddr(host)
-	return a
-}
+// clientIP is the request's client IP, as every module reads it.
+func clientIP(r *http.Request) netip.Addr { return reqstate.ClientIP(r) }
 
 // accept records a verified token: placeholders, informational vars, the
 // auth contract for the next handler, and removal of the query token.
@@ -193,11 +179,7 @@ func (c *Config) logDenial(level zapcore.Level, msg string, r *http.Request, res
 	if ce == nil {
 		return
 	}
-	ip := clientIP(r)
-	remote := r.RemoteAddr
-	if ip.IsValid() {
-		remote = ip.String()
-	}
+	remote := reqstate.ClientIPString(r)
 	ce.Write(
 		zap.String("reason", res.failure.Reason),
 		zap.String("detail", res.failure.Detail),

@@ -215,7 +215,7 @@ func (s *SecureRoutes) ServeHTTP(w http.ResponseWriter, r *http.Request, next ca
 		c.Write(
 			zap.String("reason", d.Reason),
 			zap.Int("status", d.Status),
-			zap.String("remote_ip", clientIP(r)),
+			zap.String("remote_ip", reqstate.ClientIPString(r)),
 			zap.String("method", r.Method),
 			zap.String("host", r.Host),
 			zap.String("path", r.URL.Path),
@@ -246,18 +246,6 @@ func describe(r *http.Request) perimeter.Request {
 		PreflightMethod:  r.Header.Get("Access-Control-Request-Method"),
 		PreflightHeaders: strings.Join(r.Header.Values("Access-Control-Request-Headers"), ","),
 	}
-}
-
-// clientIP is Caddy's view of the client address (it honours
-// trusted_proxies), falling back to the peer address.
-func clientIP(r *http.Request) string {
-	if ip, ok := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string); ok && ip != "" {
-		return ip
-	}
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
 }
 
 // Interface guards
