@@ -2,12 +2,8 @@ package attack
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -155,36 +151,7 @@ func ffprobeEveryMode(t *testing.T, st *stack) {
 	}
 }
 
-// probeFrames decodes every stream of src with ffprobe: "codec:frames" per stream, sorted.
+// probeFrames decodes every stream of src with ffprobe (testutil.ProbeFrames).
 func probeFrames(ffprobe, src string) ([]string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	args := []string{"-v", "error", "-count_frames", "-show_entries", "stream=codec_name,nb_read_frames", "-of", "json"}
-	if strings.HasPrefix(src, "https://") {
-		args = append(args, "-tls_verify", "0")
-	}
-	cmd := exec.CommandContext(ctx, ffprobe, append(args, src)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("ffprobe %s: %v: %s", src, err, strings.TrimSpace(stderr.String()))
-	}
-	var out struct {
-		Streams []struct {
-			CodecName    string `json:"codec_name"`
-			NbReadFrames string `json:"nb_read_frames"`
-		} `json:"streams"`
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		return nil, fmt.Errorf("ffprobe output: %v: %s", err, stdout.String())
-	}
-	var got []string
-	for _, s := range out.Streams {
-		got = append(got, s.CodecName+":"+s.NbReadFrames)
-	}
-	sort.Strings(got)
-	if len(got) == 0 {
-		return nil, fmt.Errorf("ffprobe found no stream in %s: %s", src, stderr.String())
-	}
-	return got, nil
+	return testutil.ProbeFrames(ffprobe, src, 60*time.Second, nil)
 }
