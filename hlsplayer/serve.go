@@ -11,7 +11,6 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/mediagate/caddy-mediagate/caddyauth/edgeauth"
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
 	"github.com/mediagate/caddy-mediagate/hlsplayer/page"
 	"github.com/mediagate/caddy-mediagate/internal/canon"
@@ -63,13 +62,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 // returns the failure reason, or "".
 func (h *Handler) verify(r *http.Request, tok, entry string) string {
 	// entry is canonical (Resolve checks it), as edgeauth will see it.
-	_, err := h.verifier.Verify(tok, edgetoken.Request{Path: entry, ClientIP: edgeauth.ClientIP(r), Now: h.now()})
-	var f *edgetoken.Failure
-	if errors.As(err, &f) {
+	if _, f := h.verifier.Verify(tok, edgetoken.Request{Path: entry, ClientIP: reqstate.ClientIP(r), Now: h.now()}); f != nil {
 		return f.Reason
-	}
-	if err != nil {
-		return edgetoken.ReasonMalformed
 	}
 	return ""
 }

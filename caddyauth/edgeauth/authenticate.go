@@ -68,15 +68,16 @@ func (c *Config) check(r *http.Request) result {
 // verify checks one candidate with the issuer's keys and, for a cookie
 // only, with the session keys that sign minted tokens.
 func (c *Config) verify(cand candidate, req edgetoken.Request) (*edgetoken.Token, bool, *edgetoken.Failure) {
-	tok, err := c.verifier.Verify(cand.value, req)
-	if err == nil {
+	tok, f := c.verifier.Verify(cand.value, req)
+	if f == nil {
 		return tok, false, nil
 	}
-	f := err.(*edgetoken.Failure)
 	if cand.source == SourceCookie && c.sessions != nil && f.Reason == edgetoken.ReasonBadHMAC {
-		if tok, err := c.sessions.Verify(cand.value, req); err == nil {
+		tok, sf := c.sessions.Verify(cand.value, req)
+		if sf == nil {
 			return tok, true, nil
-		} else if sf := err.(*edgetoken.Failure); sf.Reason != edgetoken.ReasonBadHMAC {
+		}
+		if sf.Reason != edgetoken.ReasonBadHMAC {
 			return nil, false, sf // a session token, refused for another reason
 		}
 	}

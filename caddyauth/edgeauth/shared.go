@@ -1,9 +1,6 @@
 package edgeauth
 
 import (
-	"net/http"
-	"net/netip"
-
 	"go.uber.org/zap"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
@@ -31,7 +28,3 @@ func (c Config) TokenVerifier() (*edgetoken.Verifier, string, error) {
 	}
 	return c.verifier, c.Query, nil
 }
-
-// ClientIP is the client address edgeauth checks a token's ip field
-// against: Caddy's client IP (trusted_proxies honoured), else the peer.
-func ClientIP(r *http.Request) netip.Addr { return clientIP(r) }

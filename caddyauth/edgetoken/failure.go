@@ -31,6 +31,6 @@ func failf(reason, detail string) *Failure {
 	return &Failure{Reason: reason, Detail: detail}
 }
 
-// asError returns a heap copy of f; keeping the copy out of the success
-// path keeps Verify allocation-free there.
-func (f Failure) asError() error { return &f }
+// ref returns a heap copy of f; keeping the copy out of the success path
+// keeps Verify allocation-free there.
+func (f Failure) ref() *Failure { return &f }

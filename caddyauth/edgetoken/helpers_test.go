@@ -16,7 +16,7 @@ func replaceOnce(s, old, new string) string {
 // a *Failure.
 func reasonOf(err error) string {
 	var f *Failure
-	if errors.As(err, &f) {
+	if errors.As(err, &f) && f != nil { // a nil *Failure in an error is no failure
 		return f.Reason
 	}
 	return ""

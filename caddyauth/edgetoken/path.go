@@ -11,6 +11,15 @@ import (
 // "//", encoded separators, control characters, invalid escapes or UTF-8
 // and double encoding — with a *Failure of reason malformed.
 func NormalizePath(raw string) (string, error) {
+	p, f := normalize(raw)
+	if f != nil {
+		return "", f
+	}
+	return p, nil
+}
+
+// normalize is NormalizePath with a concrete refusal.
+func normalize(raw string) (string, *Failure) {
 	p, err := canon.Parse(raw)
 	if err != nil {
 		return "", failf(ReasonMalformed, err.Error())

@@ -30,12 +30,21 @@ const hmacSep = "~hmac="
 // ParseWith.
 func Parse(s string) (*Token, error) { return ParseWith(s, Delimiters{}) }
 
-// ParseWith checks the syntax of a token: fields joined by "~" (d.Field), each split at
+// ParseWith is parse with its refusal as an error (nil when none).
+func ParseWith(s string, d Delimiters) (*Token, error) {
+	t, f := parse(s, d)
+	if f != nil {
+		return nil, f
+	}
+	return t, nil
+}
+
+// parse checks the syntax of a token: fields joined by "~" (d.Field), each split at
 // its first "=", hmac last and hex, exp present, timestamps in seconds.
 // Field order is not enforced (the HMAC covers the bytes as received);
 // duplicate or unknown fields are refused. Errors are *Failure with
 // reason malformed.
-func ParseWith(s string, d Delimiters) (*Token, error) {
+func parse(s string, d Delimiters) (*Token, *Failure) {
 	if s == "" {
 		return nil, failf(ReasonMalformed, "empty token")
 	}
@@ -127,7 +136,7 @@ func splitACLs(acl string, delim byte, buf []string) []string {
 
 // parseTimestamp reads unix seconds: 1 to 10 digits. 13 digits are
 // reported as milliseconds, anything else as malformed.
-func parseTimestamp(name, v string) (int64, error) {
+func parseTimestamp(name, v string) (int64, *Failure) {
 	if v == "" {
 		return 0, failf(ReasonMalformed, name+" is empty")
 	}

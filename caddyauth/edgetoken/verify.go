@@ -59,31 +59,31 @@ func (v *Verifier) skew() int64 {
 
 // Verify parses token and checks it against req: HMAC (any key), exp and
 // st with skew, ip, and acl (or the URL in URL mode). It returns the
-// parsed token, or a *Failure with the first reason it fails.
-func (v *Verifier) Verify(token string, req Request) (*Token, error) {
-	t, err := ParseWith(token, v.Delimiters)
-	if err != nil {
-		return nil, err
+// parsed token, or the first reason it fails.
+func (v *Verifier) Verify(token string, req Request) (*Token, *Failure) {
+	t, f := parse(token, v.Delimiters)
+	if f != nil {
+		return nil, f
 	}
-	path, err := NormalizePath(req.Path)
-	if err != nil {
-		return nil, err
+	path, f := normalize(req.Path)
+	if f != nil {
+		return nil, f
 	}
 	now := req.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
 	if f, ok := v.checkHMAC(t, path); !ok {
-		return nil, f.asError()
+		return nil, f.ref()
 	}
 	if f, ok := v.checkTime(t, now); !ok {
-		return nil, f.asError()
+		return nil, f.ref()
 	}
 	if f, ok := checkIP(t, req.ClientIP); !ok {
-		return nil, f.asError()
+		return nil, f.ref()
 	}
 	if f, ok := v.checkACL(t, path); !ok {
-		return nil, f.asError()
+		return nil, f.ref()
 	}
 	return t, nil
 }
@@ -91,13 +91,13 @@ func (v *Verifier) Verify(token string, req Request) (*Token, error) {
 // Explain returns every reason token fails against req (empty if it is
 // valid), for `caddy edgeauth verify` and debugging.
 func (v *Verifier) Explain(token string, req Request) []Failure {
-	t, err := ParseWith(token, v.Delimiters)
-	if err != nil {
-		return []Failure{*err.(*Failure)}
+	t, f := parse(token, v.Delimiters)
+	if f != nil {
+		return []Failure{*f}
 	}
-	path, err := NormalizePath(req.Path)
-	if err != nil {
-		return []Failure{*err.(*Failure)}
+	path, f := normalize(req.Path)
+	if f != nil {
+		return []Failure{*f}
 	}
 	now := req.Now
 	if now.IsZero() {
