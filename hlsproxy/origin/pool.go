@@ -118,32 +118,41 @@ func (p *Pool) Fetch(ctx context.Context, req *Request) (*Response, error) {
 			continue
 		}
 		tried = true
-		resp, err, next := p.try(ctx, i, trial, req)
+		resp, next, oe := p.try(ctx, i, trial, req)
 		if !next {
-			return resp, err
+			return answer(resp, oe)
 		}
-		last = err.(*Error)
+		last = oe
 	}
 	if !tried {
 		trial := p.breakers[0].force()
-		resp, err, next := p.try(ctx, 0, trial, req)
+		resp, next, oe := p.try(ctx, 0, trial, req)
 		if !next {
-			return resp, err
+			return answer(resp, oe)
 		}
-		last = err.(*Error)
+		last = oe
 	}
 	return nil, last
 }
 
-// try fetches from origin i and records the outcome; next reports whether to move on.
-func (p *Pool) try(ctx context.Context, i int, trial bool, req *Request) (resp *Response, err error, next bool) {
+// answer is the result of Fetch: the response, or the error (never a
+// non-nil error interface holding a nil *Error).
+func answer(resp *Response, oe *Error) (*Response, error) {
+	if oe != nil {
+		return nil, oe
+	}
+	return resp, nil
+}
+
+// try fetches from origin i and records the outcome; next reports whether to
+// move on, and oe is the origin's failure (nil with a response).
+func (p *Pool) try(ctx context.Context, i int, trial bool, req *Request) (resp *Response, next bool, oe *Error) {
 	o, b := p.origins[i], p.breakers[i]
 	if trial {
 		p.emit(Event{Type: EventHalfOpen, Index: i, Origin: o.Name()})
 		p.log.Info("origin half-open trial", zap.String("origin", o.Name()))
 	}
-	resp, err = o.Fetch(ctx, req)
-	var oe *Error
+	resp, err := o.Fetch(ctx, req)
 	if err != nil && !errors.As(err, &oe) {
 		oe = &Error{Kind: Unavailable, Origin: o.Name(), Err: err}
 	}
@@ -155,16 +164,16 @@ func (p *Pool) try(ctx context.Context, i int, trial bool, req *Request) (resp *
 			p.log.Info("origin recovered", zap.String("origin", o.Name()))
 		}
 		if oe != nil {
-			return nil, oe, false
+			return nil, false, oe
 		}
 		if resp.Body != nil {
 			resp.Body = &watchedBody{ReadCloser: resp.Body, ctx: ctx, fail: func(e *Error) { p.bodyFailed(i, e) }}
 		}
-		return resp, nil, false
+		return resp, false, nil
 	case ctx.Err() != nil:
 		// The caller's deadline or cancellation, not the origin's fault: stop here.
 		b.done(p.opts.Now(), trial, false, true)
-		return nil, oe, false
+		return nil, false, oe
 	}
 	p.emit(Event{Type: EventFailure, Index: i, Origin: o.Name(), Err: oe})
 	p.log.Warn("origin failed",
@@ -174,7 +183,7 @@ func (p *Pool) try(ctx context.Context, i int, trial bool, req *Request) (resp *
 		p.emit(Event{Type: EventOpen, Index: i, Origin: o.Name(), Err: oe})
 		p.log.Warn("origin breaker open", zap.String("origin", o.Name()), zap.Duration("backoff", p.opts.Backoff))
 	}
-	return nil, oe, true
+	return nil, true, oe
 }
 
 func (p *Pool) emit(e Event) {
