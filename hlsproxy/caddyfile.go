@@ -1,6 +1,7 @@
 package hlsproxy
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -262,8 +263,11 @@ func durationArg(d *caddyfile.Dispenser, name string, dst *caddy.Duration) error
 		return err
 	}
 	dur, err := caddy.ParseDuration(v)
-	if err != nil || dur <= 0 || dur > 24*time.Hour {
+	if err != nil {
 		return d.Errf("%s: invalid duration %q", name, v)
+	}
+	if err := checkDuration(name, caddy.Duration(dur), false); err != nil {
+		return d.Errf("%v", err)
 	}
 	*dst = caddy.Duration(dur)
 	return nil
@@ -271,3 +275,16 @@ func durationArg(d *caddyfile.Dispenser, name string, dst *caddy.Duration) error
 
 // Interface guard
 var _ caddyfile.Unmarshaler = (*Handler)(nil)
+
+// maxDuration bounds every duration option of hls_proxy.
+const maxDuration = 24 * time.Hour
+
+// checkDuration is the one rule for hls_proxy's durations, in the Caddyfile
+// and in JSON: positive (zero, the default, only where unset is allowed) and
+// at most 24 h.
+func checkDuration(name string, d caddy.Duration, zeroIsDefault bool) error {
+	if d < 0 || d == 0 && !zeroIsDefault || time.Duration(d) > maxDuration {
+		return fmt.Errorf("%s: %s is not a duration in (0, 24h]", name, time.Duration(d))
+	}
+	return nil
+}

@@ -97,6 +97,9 @@ func TestProvisionRefusesUnsafeSecretsAndLayouts(t *testing.T) {
 		"short secret":           {Origins: []OriginConfig{{URL: "https://dam.example.com"}}, Encryption: "decrypt", KeySecret: "{env.MG_SHORT_SECRET}"},
 		"missing env secret":     {Origins: []OriginConfig{{URL: "https://dam.example.com"}}, Encryption: "decrypt", KeySecret: "{env.MG_UNSET_FOR_TEST}"},
 		"half credentials":       {Origins: []OriginConfig{{URL: "s3://bucket", Region: "us-east-1", AccessKey: "A"}}},
+		// JSON is refused as the Caddyfile is (durationArg and Provision share checkDuration).
+		"timeout over 24h":          {Origins: []OriginConfig{{URL: "https://dam.example.com"}}, Timeout: caddy.Duration(48 * time.Hour)},
+		"negative failover_backoff": {Origins: []OriginConfig{{URL: "https://dam.example.com"}}, FailoverBackoff: caddy.Duration(-time.Second)},
 	}
 	for name, h := range cases {
 		t.Run(name, func(t *testing.T) {

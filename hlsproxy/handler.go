@@ -93,6 +93,14 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.KeyPath == "" {
 		h.KeyPath = "/keys"
 	}
+	for _, d := range []struct {
+		name string
+		v    caddy.Duration
+	}{{"timeout", h.Timeout}, {"failover_backoff", h.FailoverBackoff}, {"vod_cache_ttl", h.VODCacheTTL}} {
+		if err := checkDuration(d.name, d.v, true); err != nil {
+			return err
+		}
+	}
 	if h.DownloadParam == "" {
 		h.DownloadParam = "download"
 	}

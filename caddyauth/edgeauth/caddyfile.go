@@ -184,8 +184,11 @@ func parseSessionCookie(d *caddyfile.Dispenser) (*SessionCookie, error) {
 			var s string
 			if err = oneArg(d, &s); err == nil {
 				dur, perr := caddy.ParseDuration(s)
-				if perr != nil || dur <= 0 {
-					return nil, d.Errf("edgeauth: session_cookie: lifetime %q: want a positive duration", s)
+				if perr != nil {
+					return nil, d.Errf("edgeauth: session_cookie: lifetime %q: not a duration", s)
+				}
+				if verr := checkLifetime(caddy.Duration(dur)); verr != nil {
+					return nil, d.Errf("%v", verr)
 				}
 				sc.Lifetime = caddy.Duration(dur)
 			}
@@ -199,10 +202,8 @@ func parseSessionCookie(d *caddyfile.Dispenser) (*SessionCookie, error) {
 		case "same_site":
 			err = oneArg(d, &sc.SameSite)
 			if err == nil {
-				switch strings.ToLower(sc.SameSite) {
-				case "lax", "strict", "none":
-				default:
-					return nil, d.Errf("edgeauth: session_cookie: same_site %q: want lax, strict or none", sc.SameSite)
+				if verr := checkSameSite(sc.SameSite); verr != nil {
+					return nil, d.Errf("%v", verr)
 				}
 			}
 		case "domain":

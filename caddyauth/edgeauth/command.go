@@ -3,12 +3,13 @@ package edgeauth
 import (
 	"errors"
 	"fmt"
-	"github.com/spf13/pflag"
 	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/cobra"

@@ -199,18 +199,18 @@ func (s *SessionCookie) provision(defaultName string) error {
 	if s.Lifetime == 0 {
 		s.Lifetime = caddy.Duration(DefaultSessionLifetime)
 	}
-	if time.Duration(s.Lifetime) < time.Second {
-		return errors.New("edgeauth session_cookie: lifetime must be at least 1s")
+	if err := checkLifetime(s.Lifetime); err != nil {
+		return err
 	}
 	if s.ACL != "" {
 		if err := authz.CheckTemplate(s.ACL); err != nil {
 			return fmt.Errorf("edgeauth session_cookie: %w", err)
 		}
 	}
-	switch strings.ToLower(s.SameSite) {
-	case "", "lax", "strict", "none":
-	default:
-		return fmt.Errorf("edgeauth session_cookie: same_site %q: want lax, strict or none", s.SameSite)
+	if s.SameSite != "" {
+		if err := checkSameSite(s.SameSite); err != nil {
+			return err
+		}
 	}
 	if s.Partitioned {
 		if s.SameSite != "" && !strings.EqualFold(s.SameSite, "none") {
@@ -263,4 +263,21 @@ func (c *Config) delimiters() (edgetoken.Delimiters, error) {
 		return d, fmt.Errorf("edgeauth: %w", err)
 	}
 	return d, nil
+}
+
+// checkLifetime is the one rule for session_cookie lifetime (Caddyfile and JSON).
+func checkLifetime(d caddy.Duration) error {
+	if time.Duration(d) < time.Second {
+		return fmt.Errorf("edgeauth session_cookie: lifetime %s: must be at least 1s", time.Duration(d))
+	}
+	return nil
+}
+
+// checkSameSite is the one rule for session_cookie same_site.
+func checkSameSite(v string) error {
+	switch strings.ToLower(v) {
+	case "lax", "strict", "none":
+		return nil
+	}
+	return fmt.Errorf("edgeauth session_cookie: same_site %q: want lax, strict or none", v)
 }
