@@ -139,7 +139,7 @@ func TestLivePlaylistIsNeverServedOlderThanHalfATargetDuration(t *testing.T) {
 	}{
 		{0, 1, "private, max-age=2"}, // target duration 4 s: reused for 2 s
 		{time.Second, 1, "private, max-age=1"},
-		{900 * time.Millisecond, 1, "private, no-cache"}, // 1.9 s old: 0.1 s left for any cache
+		{900 * time.Millisecond, 1, "private, no-cache"},  // 1.9 s old: 0.1 s left for any cache
 		{200 * time.Millisecond, 2, "private, max-age=2"}, // 2.1 s: refetched
 		{1999 * time.Millisecond, 2, "private, no-cache"},
 		{2 * time.Millisecond, 3, "private, max-age=2"},
