@@ -6,6 +6,10 @@
 //   {"ok":false,"state":"error","error":{"status":403,"reason":"expired",...},...}
 // Usage: node player.mjs --page 'https://localhost:9444/index.html?src=...' [--page ...]
 //        [--min-time 1] [--timeout 30000 (per page)] [--chromium /usr/bin/chromium]
+//        [--play-seconds N]: after playback starts, keep watching until the media time advanced
+//        N seconds (live streams: the wall clock, too), and report "played" (media seconds
+//        played since the start) and "maxStallMs" (the longest wall-clock span in which the
+//        media time did not advance once playing).
 // Exit status: 0 when every result was printed (whatever they say), 2 when the driver failed.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +17,7 @@ import { join } from "node:path";
 import puppeteer from "puppeteer-core";
 
 function parseArgs(argv) {
-  const opts = { pages: [], minTime: 1, timeout: 30000, chromium: process.env.CHROMIUM || "/usr/bin/chromium" };
+  const opts = { pages: [], minTime: 1, timeout: 30000, playSeconds: 0, chromium: process.env.CHROMIUM || "/usr/bin/chromium" };
   for (let i = 2; i < argv.length; i++) {
     const next = () => {
       if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`);
@@ -23,6 +27,7 @@ function parseArgs(argv) {
       case "--page": opts.pages.push(next()); break;
       case "--min-time": opts.minTime = Number(next()); break;
       case "--timeout": opts.timeout = Number(next()); break;
+      case "--play-seconds": opts.playSeconds = Number(next()); break;
       case "--chromium": opts.chromium = next(); break;
       default: throw new Error(`unknown argument ${argv[i]}`);
     }
@@ -47,18 +52,34 @@ async function playPage(browser, pageURL, opts) {
 
     const deadline = Date.now() + opts.timeout;
     let report = null;
+    // Playback watch (--play-seconds): media time at the start, and stalls.
+    let startTime = null, lastTime = null, lastAdvance = 0, maxStallMs = 0, played = 0;
     while (Date.now() < deadline) {
       report = await page.evaluate(() => {
         const r = window.mediagatePlayer;
         return r ? JSON.parse(JSON.stringify(r)) : null;
       });
       if (report && report.state === "error" && report.error) break;
-      if (report && report.currentTime > opts.minTime) break;
+      const now = Date.now();
+      if (report && report.currentTime > 0) {
+        if (startTime === null) {
+          startTime = report.currentTime;
+          lastAdvance = now;
+        } else if (report.currentTime !== lastTime) {
+          lastAdvance = now;
+        }
+        lastTime = report.currentTime;
+        maxStallMs = Math.max(maxStallMs, now - lastAdvance);
+        played = report.currentTime - startTime;
+      }
+      if (report && report.currentTime > opts.minTime && played >= opts.playSeconds) break;
       await sleep(200);
     }
-    const playing = !!report && report.state !== "error" && report.currentTime > opts.minTime;
+    const playing = !!report && report.state !== "error" && report.currentTime > opts.minTime && played >= opts.playSeconds;
     return {
       ok: playing,
+      played,
+      maxStallMs,
       state: report ? report.state : "no-report",
       currentTime: report ? report.currentTime : 0,
       hlsVersion: report ? report.hlsVersion : null,

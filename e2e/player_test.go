@@ -21,6 +21,8 @@ type playerResult struct {
 	CurrentTime float64 `json:"currentTime"`
 	HLSVersion  string  `json:"hlsVersion"`
 	TimedOut    bool    `json:"timedOut"`
+	Played      float64 `json:"played"`     // with --play-seconds: media seconds played
+	MaxStallMs  float64 `json:"maxStallMs"` // with --play-seconds: longest stall once playing
 	Error       *struct {
 		Type    string `json:"type"`
 		Details string `json:"details"`

@@ -16,20 +16,24 @@ const maxCachedPlaylist = 2 << 20
 type cachedPlaylist struct {
 	body         []byte
 	lastModified string
-	metadata     string // the asset policy header's value
+	metadata     string    // the asset policy header's value
+	fetched      time.Time // when the origin answered
 	expires      time.Time
 }
 
 // playlistCache holds origin playlists by object key: VOD ones for the
 // configured TTL, live ones for at most half a target duration.
 type playlistCache struct {
-	lru    *lru.Cache[string, *cachedPlaylist]
-	vodTTL time.Duration
+	lru *lru.Cache[string, *cachedPlaylist]
+	// targets remembers each playlist's target duration past its expiry:
+	// the hold of a blocking reload (which never reads the cache) scales with it.
+	targets *lru.Cache[string, float64]
 }
 
-func newPlaylistCache(size int, vodTTL time.Duration) *playlistCache {
+func newPlaylistCache(size int) *playlistCache {
 	c, _ := lru.New[string, *cachedPlaylist](size) // size > 0 always
-	return &playlistCache{lru: c, vodTTL: vodTTL}
+	t, _ := lru.New[string, float64](size)
+	return &playlistCache{lru: c, targets: t}
 }
 
 func (c *playlistCache) get(key string, now time.Time) (*cachedPlaylist, bool) {
@@ -43,21 +47,29 @@ func (c *playlistCache) get(key string, now time.Time) (*cachedPlaylist, bool) {
 	return p, true
 }
 
-// put stores a playlist. A static one (VOD or master) is kept for the VOD
-// TTL, a live one for half its target duration (seconds).
-func (c *playlistCache) put(key string, p *cachedPlaylist, static bool, targetDuration float64, now time.Time) {
-	if c == nil || len(p.body) > maxCachedPlaylist {
+// put stores a playlist fetched at p.fetched for ttl (playlistTTL).
+func (c *playlistCache) put(key string, p *cachedPlaylist, ttl time.Duration) {
+	if c == nil || len(p.body) > maxCachedPlaylist || ttl <= 0 {
 		return
 	}
-	ttl := c.vodTTL
-	if !static {
-		ttl = time.Duration(targetDuration * float64(time.Second) / 2)
-	}
-	if ttl <= 0 {
-		return
-	}
-	p.expires = now.Add(ttl)
+	p.expires = p.fetched.Add(ttl)
 	c.lru.Add(key, p)
+}
+
+// noteTarget remembers a media playlist's target duration (seconds).
+func (c *playlistCache) noteTarget(key string, td float64) {
+	if c != nil && td > 0 {
+		c.targets.Add(key, td)
+	}
+}
+
+// targetDuration is the last target duration seen for key, 0 when none.
+func (c *playlistCache) targetDuration(key string) float64 {
+	if c == nil {
+		return 0
+	}
+	td, _ := c.targets.Get(key)
+	return td
 }
 
 // keyCache holds storage keys fetched from the origin (decrypt, reencrypt)

@@ -50,6 +50,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    key_path <path>                   # where keys are served; default /keys
 //	    tokenize                          # append the request's token to rewritten URIs
 //	    timeout <duration>                # origin response headers / body stall; default 10s
+//	                                      # (LL-HLS blocking reloads: up to 3 target durations, docs/live.md)
 //	    failover_backoff <duration>       # how long a failed replica is skipped; default 30s
 //	    download_param <name>             # ?name[=file] -> attachment; default download
 //	    raw_objects <glob>...             # decrypt/encrypt/reencrypt: objects served as stored

@@ -142,13 +142,15 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		Mode:    h.mode,
 		Secrets: h.secrets,
 		Origins: origins,
+		// live.go: S3 cannot hold a blocking reload.
+		CannotBlock: cannotBlock(h.Origins),
 	}
 	if h.PlaylistCache >= 0 {
 		size := h.PlaylistCache
 		if size == 0 {
 			size = 256
 		}
-		h.cache = newPlaylistCache(size, time.Duration(h.VODCacheTTL))
+		h.cache = newPlaylistCache(size)
 	}
 	h.keys = newKeyCache(1024, time.Minute)
 	return nil

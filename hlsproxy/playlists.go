@@ -20,13 +20,17 @@ import (
 // maxPlaylistBytes bounds a playlist read from the origin.
 const maxPlaylistBytes = 16 << 20
 
-// servePlaylist serves a rewritten playlist, from the cache when it is fresh.
+// servePlaylist serves a rewritten playlist, from the cache when it is
+// fresh and the request has no delivery directives (live.go).
 func (h *Handler) servePlaylist(w http.ResponseWriter, r *http.Request, q *request) error {
 	key := q.key
-	if p, ok := h.cache.get(key, time.Now()); ok {
-		return h.writePlaylist(w, r, q, p, false)
+	directives := delivery.Directives(r.URL.RawQuery)
+	if directives == nil {
+		if p, ok := h.cache.get(key, nowFunc()); ok {
+			return h.writePlaylist(w, r, q, p, false)
+		}
 	}
-	resp, err := h.fetch(r, key, http.MethodGet, nil)
+	resp, err := h.fetchPlaylist(r, key, directives)
 	if err != nil {
 		return h.originError(r, "playlist", key, err)
 	}
@@ -52,7 +56,7 @@ func (h *Handler) servePlaylistResponse(w http.ResponseWriter, r *http.Request, 
 		h.logger.Error("playlist too large", zap.String("object", key), zap.Int("limit", maxPlaylistBytes))
 		return caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("playlist %s is larger than %d bytes", key, maxPlaylistBytes))
 	}
-	p := &cachedPlaylist{body: body, lastModified: resp.Header.Get("Last-Modified")}
+	p := &cachedPlaylist{body: body, lastModified: resp.Header.Get("Last-Modified"), fetched: nowFunc()}
 	if h.AssetPolicy != nil {
 		p.metadata = resp.Header.Get(h.AssetPolicy.Header)
 	}
@@ -85,7 +89,10 @@ func (h *Handler) writePlaylist(w http.ResponseWriter, r *http.Request, q *reque
 		return caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("playlist %s: %w", key, err))
 	}
 	if fresh {
-		h.cache.put(key, p, info.Endlist || info.Type == playlist.Master, info.TargetDuration, time.Now())
+		h.cache.noteTarget(key, info.TargetDuration)
+		if delivery.Directives(r.URL.RawQuery) == nil {
+			h.cache.put(key, p, playlistTTL(info, time.Duration(h.VODCacheTTL)))
+		}
 	}
 	kind := authz.KindMedia
 	if info.Type == playlist.Master {
@@ -100,7 +107,7 @@ func (h *Handler) writePlaylist(w http.ResponseWriter, r *http.Request, q *reque
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/vnd.apple.mpegurl")
 	hdr.Set("Content-Length", strconv.Itoa(len(out)))
-	hdr.Set("Cache-Control", playlistCacheControl(info, public))
+	hdr.Set("Cache-Control", playlistCacheControl(info, public, p.fetched, nowFunc()))
 	if p.lastModified != "" {
 		hdr.Set("Last-Modified", p.lastModified)
 	}
@@ -112,21 +119,4 @@ func (h *Handler) writePlaylist(w http.ResponseWriter, r *http.Request, q *reque
 	}
 	h.metrics.request("playlist", "ok")
 	return nil
-}
-
-// playlistCacheControl: live playlists for at most half a target duration,
-// VOD ones a minute; private unless the asset is public.
-func playlistCacheControl(info *playlist.Info, public bool) string {
-	maxAge := 60
-	if !info.Endlist && info.Type == playlist.Media {
-		maxAge = int(info.TargetDuration / 2)
-	}
-	scope := "private"
-	if public {
-		scope = "public"
-	}
-	if maxAge <= 0 {
-		return scope + ", no-cache"
-	}
-	return scope + ", max-age=" + strconv.Itoa(maxAge)
 }

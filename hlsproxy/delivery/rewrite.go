@@ -21,6 +21,9 @@ type Rewriter struct {
 	Mode    Mode
 	Secrets *segcrypt.Keyring // its primary seals contexts and derives keys (required unless Passthrough)
 	Origins []origin.Origin   // absolute URIs under their URLPrefixes map back to keys
+	// CannotBlock: an origin cannot hold a blocking reload nor produce a
+	// delta playlist (S3), so playlists do not advertise either (live.go).
+	CannotBlock bool
 }
 
 // Rewrite rewrites the playlist stored at playlistKey. Every URI that points
@@ -42,6 +45,7 @@ func (rw *Rewriter) Rewrite(src []byte, playlistKey string, tok Token) ([]byte, 
 		r.dirCovered = tok.coversPrefix(dir[:strings.LastIndexByte(dir, '/')+1])
 	}
 	opts := playlist.Options{AppendURI: r.appendURI, KeyTag: r.keyTag}
+	rw.liveOptions(&opts)
 	if rw.Mode.ServesDerivedKeys() {
 		sec := rw.Secrets.Primary()
 		k := sec.DeriveIV(asset)

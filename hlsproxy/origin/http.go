@@ -69,16 +69,27 @@ func (o *httpOrigin) Name() string          { return o.name }
 func (o *httpOrigin) URLPrefixes() []string { return []string{o.prefix} }
 func (o *httpOrigin) Close() error          { return o.close() }
 
+// joinQuery appends extra to the base URL's own query.
+func joinQuery(base, extra string) string {
+	if base == "" {
+		return extra
+	}
+	return base + "&" + extra
+}
+
 // Fetch GETs or HEADs BaseURL + "/" + escaped key.
 func (o *httpOrigin) Fetch(ctx context.Context, req *Request) (*Response, error) {
 	method, err := checkRequest(o.name, req)
 	if err != nil {
 		return nil, err
 	}
-	return o.do(ctx, method, func(ctx context.Context) (*http.Request, error) {
+	return o.doWait(ctx, method, req.Hold, func(ctx context.Context) (*http.Request, error) {
 		u := o.base
 		u.Path = o.base.Path + "/" + req.Key
 		u.RawPath = o.base.EscapedPath() + "/" + EscapeKey(req.Key)
+		if len(req.Query) > 0 {
+			u.RawQuery = joinQuery(u.RawQuery, req.Query.Encode())
+		}
 		hreq, err := http.NewRequestWithContext(ctx, method, "", nil)
 		if err != nil {
 			return nil, err

@@ -10,6 +10,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
+	"time"
 )
 
 // Request is one object fetch.
@@ -24,6 +26,15 @@ type Request struct {
 	// If-Unmodified-Since are sent; anything else is ignored, so passing the
 	// client's whole header is safe (cookies and tokens do not leak).
 	Header http.Header
+	// Query is appended to the object URL of an HTTP origin, as given: the
+	// caller decides what it holds (hls_proxy sends only LL-HLS delivery
+	// directives). S3 origins ignore it: an object has no query.
+	Query url.Values
+	// Hold is how long an HTTP origin may take to its response headers for
+	// this request (an LL-HLS blocking playlist reload, which the origin
+	// holds until the asked-for part exists); 0 is the origin's timeout.
+	// It never shortens the timeout, and S3 origins ignore it.
+	Hold time.Duration
 }
 
 // ForwardedHeaders are the request headers an origin receives from Request.Header.

@@ -49,7 +49,6 @@ func newFetcher(name string, timeout time.Duration, meta []string, s3 bool) *fet
 		MaxIdleConnsPerHost:   64,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   timeout,
-		ResponseHeaderTimeout: timeout,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true, // bytes pass through as stored; ranges stay valid
 	}
@@ -77,9 +76,16 @@ type buildFunc func(ctx context.Context) (*http.Request, error)
 // do runs one request: the origin timeout covers everything up to the response headers,
 // then becomes an idle timeout between body reads.
 func (f *fetcher) do(parent context.Context, method string, build buildFunc) (*Response, error) {
+	return f.doWait(parent, method, f.timeout, build)
+}
+
+// doWait is do with wait (never less than the origin's timeout) up to the
+// response headers: the hold of an LL-HLS blocking reload.
+func (f *fetcher) doWait(parent context.Context, method string, wait time.Duration, build buildFunc) (*Response, error) {
+	wait = max(wait, f.timeout)
 	ctx, cancel := context.WithCancel(parent)
 	var fired atomic.Bool
-	timer := time.AfterFunc(f.timeout, func() { fired.Store(true); cancel() })
+	timer := time.AfterFunc(wait, func() { fired.Store(true); cancel() })
 	fail := func(e *Error) (*Response, error) {
 		timer.Stop()
 		cancel()

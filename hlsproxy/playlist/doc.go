@@ -1,9 +1,10 @@
 // Package playlist rewrites HLS playlists (RFC 8216 and its LL-HLS
 // successor draft) losslessly: the output equals the input byte for byte
-// except the URI spans the caller replaces and the lines it explicitly drops
-// or inserts. Line endings (LF or CRLF), blank lines, comments, vendor tags,
-// attribute order, EXTINF precision and titles and a leading byte order mark
-// all survive, because nothing is ever re-encoded.
+// except the URI spans the caller replaces, the lines it explicitly drops
+// or inserts and the EXT-X-SERVER-CONTROL attributes it asks to remove.
+// Line endings (LF or CRLF), blank lines, comments, vendor tags, attribute
+// order, EXTINF precision and titles and a leading byte order mark all
+// survive, because nothing is ever re-encoded.
 //
 // github.com/grafov/m3u8 is deliberately not used to re-encode: it writes the
 // header key twice, drops later EXT-X-MAP tags and unknown tags, turns
@@ -20,6 +21,7 @@
 // mixed, URI lines without EXTINF (or EXT-X-STREAM-INF), EXTINF durations
 // that are not numbers, invalid or repeated EXT-X-MEDIA-SEQUENCE, implicit
 // byte-range offsets without a previous sub-range of the same resource,
-// malformed attribute lists in the tags whose URI it rewrites, duplicate
+// malformed attribute lists in the tags whose URI it rewrites (and in
+// EXT-X-PART-INF and EXT-X-SERVER-CONTROL), duplicate
 // attribute names, control characters and invalid UTF-8.
 package playlist

@@ -60,3 +60,35 @@ func FuzzRewrite(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLowLatencyDrops: dropping parts and server-control attributes keeps
+// an accepted playlist accepted, with the same segments and numbering and
+// no part left; dropping nothing is the identity.
+func FuzzLowLatencyDrops(f *testing.F) {
+	for _, tc := range rewriteCases {
+		f.Add([]byte(tc.in))
+	}
+	f.Add([]byte(llhls))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		info, err := Analyze(src)
+		if err != nil || info.Segments == 0 {
+			return // a playlist of nothing but parts has nothing left to be
+		}
+		out, _, err := Rewrite(src, Options{DropParts: true, DropServerControl: []string{"CAN-BLOCK-RELOAD", "CAN-SKIP-UNTIL", "PART-HOLD-BACK"}})
+		if err != nil {
+			t.Fatalf("drops refused an accepted playlist: %v", err)
+		}
+		got, err := Analyze(out)
+		if err != nil {
+			t.Fatalf("the output is refused: %v\n%q", err, out)
+		}
+		if got.Segments != info.Segments || got.MediaSequence != info.MediaSequence || got.DiscontinuitySequence != info.DiscontinuitySequence ||
+			got.Parts != 0 || got.PartTarget != 0 || got.CanBlockReload || got.CanSkipUntil != 0 {
+			t.Fatalf("in %+v\nout %+v\n%q", info, got, out)
+		}
+		same, _, err := Rewrite(src, Options{DropServerControl: []string{"X-NONE"}})
+		if err != nil || !bytes.Equal(same, src) {
+			t.Fatalf("dropping an absent attribute changed the playlist: %v", err)
+		}
+	})
+}

@@ -67,6 +67,7 @@ type scanner struct {
 	prevSeg    rangeEnd
 	prevPart   rangeEnd
 	segStarted bool // the first segment-scoped line was seen
+	noURI      bool // the tag being read is dropped: its URI is not offered
 
 	ctx     URIContext
 	lastURI int // length of the last URI AppendURI wrote

@@ -60,10 +60,16 @@ func (p *scanner) tag(name string, ls, vs, le, next int) error {
 		if err := p.mediaSegmentTag(ls, name); err != nil {
 			return err
 		}
+		if p.dropParts() {
+			return p.droppedPartLine(ls, le, next, func() error { return p.partTag(vs, le) })
+		}
 		return p.partTag(vs, le)
 	case "EXT-X-PRELOAD-HINT":
 		if err := p.mediaSegmentTag(ls, name); err != nil {
 			return err
+		}
+		if p.dropParts() {
+			return p.droppedPartLine(ls, le, next, func() error { return p.preloadHintTag(vs, le) })
 		}
 		return p.preloadHintTag(vs, le)
 	case "EXT-X-RENDITION-REPORT":
@@ -134,7 +140,11 @@ func (p *scanner) tag(name string, ls, vs, le, next int) error {
 	case "EXT-X-I-FRAMES-ONLY":
 		p.info.IFramesOnly = true
 		return p.setType(Media, name)
-	case "EXT-X-PART-INF", "EXT-X-SERVER-CONTROL", "EXT-X-DATERANGE":
+	case "EXT-X-PART-INF":
+		return p.partInf(ls, vs, le, next)
+	case "EXT-X-SERVER-CONTROL":
+		return p.serverControl(ls, vs, le, next)
+	case "EXT-X-DATERANGE":
 		return p.setType(Media, name)
 	case "EXT-X-VERSION":
 		if v, err := strconv.Atoi(trimBlanks(s[vs:le])); err == nil && v > 0 {
@@ -256,7 +266,7 @@ func (p *scanner) replaceLine(ls, le, next int, repl []string, drop bool) error 
 // MapURI. It does nothing when the tag has no URI attribute.
 func (p *scanner) rewriteURIAttr(kind URIKind, seq int64, br *ByteRange, m *MapInfo, hint string) error {
 	i := p.al.index("URI")
-	if i < 0 {
+	if i < 0 || p.noURI {
 		return nil
 	}
 	a := p.al.attrs[i]

@@ -146,6 +146,16 @@ type Options struct {
 	// playlist or a media playlist without such a line. Lines must be tags
 	// or comments (start with '#').
 	InsertBeforeFirstSegment []string
+	// DropParts removes every EXT-X-PART, EXT-X-PRELOAD-HINT and
+	// EXT-X-PART-INF line of a media playlist (after validating it): the
+	// playlist then lists full segments only, which every player plays at
+	// regular latency. Info still counts the parts.
+	DropParts bool
+	// DropServerControl names EXT-X-SERVER-CONTROL attributes to remove
+	// (e.g. CAN-BLOCK-RELOAD when the server behind cannot block); the
+	// other attributes keep their bytes and order, and the line goes when
+	// none is left. Info reports the input's values.
+	DropServerControl []string
 }
 
 // Info summarizes a playlist.
@@ -163,8 +173,11 @@ type Info struct {
 	Variants              int  // URI lines of a master playlist
 	HasByteRange          bool // a segment or part has a byte range
 	HasMap                bool
-	Keys                  []Key // every EXT-X-KEY as written, in order (METHOD=NONE included)
-	SessionKeys           []Key // every EXT-X-SESSION-KEY
+	PartTarget            float64 // PART-TARGET of EXT-X-PART-INF, 0 when absent
+	CanBlockReload        bool    // EXT-X-SERVER-CONTROL CAN-BLOCK-RELOAD=YES
+	CanSkipUntil          float64 // EXT-X-SERVER-CONTROL CAN-SKIP-UNTIL, 0 when absent
+	Keys                  []Key   // every EXT-X-KEY as written, in order (METHOD=NONE included)
+	SessionKeys           []Key   // every EXT-X-SESSION-KEY
 }
 
 // Encrypted reports whether any EXT-X-KEY has a METHOD other than NONE.

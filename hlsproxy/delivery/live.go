@@ -1,0 +1,81 @@
+package delivery
+
+import (
+	"net/url"
+	"time"
+
+	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
+)
+
+// Live and Low-Latency HLS (RFC 8216bis §6.2.5): the playlist request's
+// delivery directives and what a rewritten playlist may promise.
+
+// DirectiveParams are the delivery directives a playlist request forwards
+// to an HTTP origin: exactly these, nothing else of the query (a token, a
+// download flag, a cache buster) ever reaches the origin.
+var DirectiveParams = []string{"_HLS_msn", "_HLS_part", "_HLS_skip"}
+
+// Directives returns the delivery directives of a request's raw query, nil
+// when it has none. A directive that is repeated keeps its first value.
+func Directives(rawQuery string) url.Values {
+	if rawQuery == "" {
+		return nil
+	}
+	q, _ := url.ParseQuery(rawQuery)
+	var out url.Values
+	for _, name := range DirectiveParams {
+		if v, ok := q[name]; ok && len(v) > 0 {
+			if out == nil {
+				out = url.Values{}
+			}
+			out.Set(name, v[0])
+		}
+	}
+	return out
+}
+
+// Blocking reports whether directives ask the origin to hold the answer
+// until a segment (or part) exists: _HLS_msn is present.
+func Blocking(d url.Values) bool { return d.Has("_HLS_msn") }
+
+// Blocking-reload hold: RFC 8216bis lets a client give up on a blocking
+// reload after three target durations, so the proxy waits that long for
+// the origin's answer, within [floor, MaxBlockingHold]; unknown target
+// durations wait the most.
+const (
+	MaxBlockingHold       = 30 * time.Second
+	blockingTargetFactor  = 3
+	unknownTargetDuration = MaxBlockingHold / blockingTargetFactor
+)
+
+// BlockingHold is how long a blocking reload of a playlist whose target
+// duration is td seconds (0: not known yet) may wait for the origin, never
+// less than floor (the origin's own timeout).
+func BlockingHold(td float64, floor time.Duration) time.Duration {
+	d := unknownTargetDuration
+	if td > 0 {
+		d = time.Duration(td * float64(time.Second))
+	}
+	return max(floor, min(blockingTargetFactor*d, MaxBlockingHold))
+}
+
+// blockingAttrs are the EXT-X-SERVER-CONTROL promises an origin that
+// cannot block (S3: a stored object, no query) does not keep.
+var blockingAttrs = []string{"CAN-BLOCK-RELOAD", "CAN-SKIP-UNTIL", "CAN-SKIP-DATERANGES"}
+
+// liveOptions sets what a rewritten live playlist may promise. An origin
+// that cannot block answers directives with the full current playlist, so
+// the playlist does not advertise blocking reloads or delta updates. The
+// crypto modes deliver whole segments only: parts, preload hints and the
+// part hold-back leave the playlist, which then plays at regular latency
+// (a part is a byte range of its segment's CBC stream, or a separate
+// resource, and no player agrees on how it is decrypted).
+func (rw *Rewriter) liveOptions(o *playlist.Options) {
+	if rw.CannotBlock {
+		o.DropServerControl = append(o.DropServerControl, blockingAttrs...)
+	}
+	if rw.Mode != Passthrough {
+		o.DropParts = true
+		o.DropServerControl = append(o.DropServerControl, "PART-HOLD-BACK")
+	}
+}
