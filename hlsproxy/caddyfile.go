@@ -98,24 +98,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				}
 			}
 		case "key_secret":
-			// One value stays key_secret in JSON (configs adapt as before);
-			// several, a rotation, become key_secrets.
-			args := d.RemainingArgs()
-			for i, a := range args {
-				// A literal secret is checked here, with its line;
-				// {env.*}/{file.*} ones when provisioned.
-				if !strings.Contains(a, "{") && len(a) < segcrypt.MinSecretLen {
-					return d.Errf("key_secret: value %d has %d bytes, want at least %d", i+1, len(a), segcrypt.MinSecretLen)
-				}
-			}
-			switch len(args) {
-			case 0:
-				return d.ArgErr()
-			case 1:
-				h.KeySecret = args[0]
-			default:
-				h.KeySecrets = args
-			}
+			err = h.parseKeySecrets(d)
 		case "key_path":
 			h.KeyPath, err = oneArg(d)
 		case "tokenize":
@@ -139,16 +122,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "asset_policy":
 			h.AssetPolicy, err = unmarshalPolicy(d)
 		case "playlist_cache":
-			var v string
-			if v, err = oneArg(d); err == nil {
-				if v == "off" {
-					h.PlaylistCache = -1
-				} else if n, perr := strconv.Atoi(v); perr != nil || n <= 0 {
-					return d.Errf("playlist_cache: want a positive number of entries or off, got %q", v)
-				} else {
-					h.PlaylistCache = n
-				}
-			}
+			err = h.parsePlaylistCache(d)
 		default:
 			return d.Errf("unrecognized hls_proxy subdirective %q", name)
 		}
@@ -159,6 +133,46 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if len(h.Origins) == 0 {
 		return d.Err("hls_proxy: at least one origin is required")
 	}
+	return nil
+}
+
+// parseKeySecrets reads `key_secret <secret> [<older>...]`. One value stays
+// key_secret in JSON (configs adapt as before); several, a rotation, become
+// key_secrets. A literal secret is checked here, with its line; {env.*} and
+// {file.*} ones when provisioned.
+func (h *Handler) parseKeySecrets(d *caddyfile.Dispenser) error {
+	args := d.RemainingArgs()
+	for i, a := range args {
+		if !strings.Contains(a, "{") && len(a) < segcrypt.MinSecretLen {
+			return d.Errf("key_secret: value %d has %d bytes, want at least %d", i+1, len(a), segcrypt.MinSecretLen)
+		}
+	}
+	switch len(args) {
+	case 0:
+		return d.ArgErr()
+	case 1:
+		h.KeySecret = args[0]
+	default:
+		h.KeySecrets = args
+	}
+	return nil
+}
+
+// parsePlaylistCache reads `playlist_cache <entries>|off`.
+func (h *Handler) parsePlaylistCache(d *caddyfile.Dispenser) error {
+	v, err := oneArg(d)
+	if err != nil {
+		return err
+	}
+	if v == "off" {
+		h.PlaylistCache = -1
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return d.Errf("playlist_cache: want a positive number of entries or off, got %q", v)
+	}
+	h.PlaylistCache = n
 	return nil
 }
 

@@ -74,23 +74,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		var err error
 		switch name {
 		case "key":
-			args := d.RemainingArgs()
-			if len(args) == 0 {
-				return d.ArgErr()
-			}
-			for _, a := range args {
-				// A literal key is checked here, with its line; {env.*}
-				// and {file.*} keys when provisioned.
-				if strings.Contains(a, "{") {
-					continue
-				}
-				for _, part := range strings.FieldsFunc(a, isKeySeparator) {
-					if _, kerr := edgetoken.ParseKey(part); kerr != nil {
-						return d.Errf("edgeauth: key: %v", kerr)
-					}
-				}
-			}
-			h.Keys = append(h.Keys, args...)
+			err = h.parseKeys(d)
 		case "algorithm":
 			if err = oneArg(d, &h.Algorithm); err == nil {
 				if _, perr := edgetoken.ParseAlgorithm(h.Algorithm); perr != nil {
@@ -123,31 +107,13 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				h.ClockSkew = &cd
 			}
 		case "url_mode":
-			h.URLMode = true
-			if d.NextArg() {
-				if d.Val() != "escape_early" {
-					return d.Errf("edgeauth: url_mode: unknown option %q (want escape_early)", d.Val())
-				}
-				h.EscapeEarly = true
-			}
-			if d.NextArg() {
-				return d.ArgErr()
-			}
+			err = h.parseURLMode(d)
 		case "keep_token":
 			err = noArgs(d, &h.KeepToken)
 		case "optional":
 			err = noArgs(d, &h.Optional)
 		case "entry":
-			args := d.RemainingArgs()
-			if len(args) == 0 {
-				return d.ArgErr()
-			}
-			for _, p := range args {
-				if _, perr := path.Match(p, ""); perr != nil {
-					return d.Errf("edgeauth: entry %q: %v", p, perr)
-				}
-			}
-			h.Entry = append(h.Entry, args...)
+			err = h.parseEntry(d)
 		case "session_cookie":
 			h.SessionCookie, err = parseSessionCookie(d)
 		default:
@@ -157,6 +123,57 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// parseKeys reads `key <hex>...`. A literal key is checked here, with its
+// line; {env.*} and {file.*} keys when provisioned.
+func (h *Handler) parseKeys(d *caddyfile.Dispenser) error {
+	args := d.RemainingArgs()
+	if len(args) == 0 {
+		return d.ArgErr()
+	}
+	for _, a := range args {
+		if strings.Contains(a, "{") {
+			continue
+		}
+		for _, part := range strings.FieldsFunc(a, isKeySeparator) {
+			if _, err := edgetoken.ParseKey(part); err != nil {
+				return d.Errf("edgeauth: key: %v", err)
+			}
+		}
+	}
+	h.Keys = append(h.Keys, args...)
+	return nil
+}
+
+// parseURLMode reads `url_mode [escape_early]`.
+func (h *Handler) parseURLMode(d *caddyfile.Dispenser) error {
+	h.URLMode = true
+	if d.NextArg() {
+		if d.Val() != "escape_early" {
+			return d.Errf("edgeauth: url_mode: unknown option %q (want escape_early)", d.Val())
+		}
+		h.EscapeEarly = true
+	}
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	return nil
+}
+
+// parseEntry reads `entry <glob>...`.
+func (h *Handler) parseEntry(d *caddyfile.Dispenser) error {
+	args := d.RemainingArgs()
+	if len(args) == 0 {
+		return d.ArgErr()
+	}
+	for _, p := range args {
+		if _, err := path.Match(p, ""); err != nil {
+			return d.Errf("edgeauth: entry %q: %v", p, err)
+		}
+	}
+	h.Entry = append(h.Entry, args...)
 	return nil
 }
 

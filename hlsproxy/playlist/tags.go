@@ -77,6 +77,17 @@ func (p *scanner) tag(name string, ls, vs, le, next int) error {
 			return err
 		}
 		return p.uriAttrTag(KindRenditionReport, name, vs, le, false)
+	default:
+		return p.playlistTag(name, ls, vs, le, next)
+	}
+	return nil
+}
+
+// playlistTag handles the tags that describe the playlist or name other
+// playlists (multivariant tags, sequence numbers, target duration...).
+func (p *scanner) playlistTag(name string, ls, vs, le, next int) error {
+	s := p.s
+	switch name {
 	case "EXT-X-STREAM-INF":
 		if err := p.setType(Master, name); err != nil {
 			return err
