@@ -27,7 +27,7 @@ for sz in "${HTTPS_SIZES[@]}"; do
 done
 printf '#EXT-X-ENDLIST\n' | tee -a "$DATA/www/clear/index.m3u8" >>"$DATA/www/enc/index.m3u8"
 
-P_HBASE=$(freeport) P_HPASS=$(freeport) P_HDEC=$(freeport) P_HENC=$(freeport) P_HREENC=$(freeport)
+P_HBASE=$(free_port) P_HPASS=$(free_port) P_HDEC=$(free_port) P_HENC=$(free_port) P_HREENC=$(free_port)
 HLS_KEY_SECRET=$(openssl rand -hex 32)
 CADDY_STORAGE=$DATA/caddy-storage
 export P_HBASE P_HPASS P_HDEC P_HENC P_HREENC HLS_KEY_SECRET CADDY_STORAGE

@@ -72,33 +72,8 @@ trap 'exit 130' INT TERM
 
 record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"; }
 
-# freeport prints a loopback TCP port nobody listens on (bounded tries).
-USED_PORTS=" "
-freeport() {
-	local p i
-	for ((i = 0; i < 200; i++)); do
-		p=$((20000 + RANDOM % 12000))
-		[[ $USED_PORTS == *" $p "* ]] && continue
-		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
-			USED_PORTS+="$p "
-			echo "$p"
-			return
-		fi
-	done
-	echo "bench: no free port" >&2
-	exit 1
-}
-
-# wait_http URL [curl options]: until it answers at all (any status), at most 10 s.
-wait_http() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		curl -s -o /dev/null --max-time 1 "${@:2}" "$1" && return 0
-		sleep 0.1
-	done
-	echo "bench: $1 did not come up" >&2
-	return 1
-}
+# free_port and wait_http come from lib.sh.
+source "$ROOT/scripts/lib.sh"
 
 # ---------------------------------------------------------------- meta
 record meta cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -155,8 +130,8 @@ truncate -s $BIG_SIZE "$DATA/www/media/big.ts" # sparse: no disk, reads as zeros
 cp "$DATA/www/media/seg.ts" "$DATA/s3/mediagate/media/seg.ts"
 truncate -s $BIG_SIZE "$DATA/s3/mediagate/media/big.ts"
 
-P_ORIGIN=$(freeport) P_VGW=$(freeport) P_ADMIN=$(freeport)
-P_BASE=$(freeport) P_OURS=$(freeport) P_PROXY=$(freeport) P_S3=$(freeport)
+P_ORIGIN=$(free_port) P_VGW=$(free_port) P_ADMIN=$(free_port)
+P_BASE=$(free_port) P_OURS=$(free_port) P_PROXY=$(free_port) P_S3=$(free_port)
 EDGEAUTH_KEY=$(openssl rand -hex 16)
 VGW_ACCESS=benchaccess VGW_SECRET=$(openssl rand -hex 12)
 export P_ORIGIN P_VGW P_ADMIN P_BASE P_OURS P_PROXY P_S3 EDGEAUTH_KEY VGW_ACCESS VGW_SECRET

@@ -78,29 +78,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local p
-  for _ in $(seq 100); do
-    p=$((10000 + RANDOM % 20000)) # below Linux's ephemeral range (32768-60999)
-    if port_free "$p"; then echo "$p"; return; fi
-  done
-  die "no free port found"
-}
+source "$ROOT/scripts/lib.sh" # port_free, free_port, wait_http
 for var in DEMO_MEDIA_PORT DEMO_PLAYER_PORT DEMO_ADMIN_PORT DEMO_HTTP_PORT; do
   port_free "${!var}" || die "port ${!var} ($var) is in use; set $var to another port"
 done
 
-# wait_http PID URL: until the URL answers (any HTTP status), max 30 s; fails when PID exits.
-wait_http() {
-  local pid=$1 url=$2
-  for _ in $(seq 300); do
-    kill -0 "$pid" 2>/dev/null || return 1
-    if curl -ks -o /dev/null --max-time 1 "$url"; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
 
 urlencode() {
   local s=$1 out="" c i
@@ -120,7 +102,7 @@ mkdir -p "$TMP/s3/media"
 cp -R testdata/sample/. "$TMP/s3/media/"
 rm -f "$TMP/s3/media/SHA256SUMS"
 
-S3_PORT="$(free_port)"
+S3_PORT="$(free_port)" || die "no free port found"
 export DEMO_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
 DEMO_S3_ACCESS_KEY="demo$(openssl rand -hex 6)"
 DEMO_S3_SECRET_KEY="$(openssl rand -hex 20)"
@@ -133,7 +115,7 @@ step "starting versitygw on $DEMO_S3_ENDPOINT"
 "$VERSITYGW" --quiet --access "$DEMO_S3_ACCESS_KEY" --secret "$DEMO_S3_SECRET_KEY" \
   --port "127.0.0.1:$S3_PORT" --region us-east-1 posix --nometa "$TMP/s3" >"$TMP/versitygw.log" 2>&1 &
 VGW_PID=$!
-wait_http "$VGW_PID" "$DEMO_S3_ENDPOINT/" || die "versitygw did not start: $(tail -5 "$TMP/versitygw.log")"
+wait_http --pid "$VGW_PID" --tries 300 "$DEMO_S3_ENDPOINT/" || die "versitygw did not start: $(tail -5 "$TMP/versitygw.log")"
 
 # --- player ---------------------------------------------------------------------------------
 if [ ! -f demo/player/node_modules/hls.js/dist/hls.min.js ]; then
@@ -152,7 +134,7 @@ mkdir -p "$TMP/caddy"
 XDG_DATA_HOME="$TMP/caddy/data" XDG_CONFIG_HOME="$TMP/caddy/config" \
   "$CADDY" run --config caddyfile-examples/demo.Caddyfile --adapter caddyfile >"$TMP/caddy.log" 2>&1 &
 CADDY_PID=$!
-wait_http "$CADDY_PID" "http://127.0.0.1:$DEMO_ADMIN_PORT/config/" || die "caddy did not start: $(tail -5 "$TMP/caddy.log")"
+wait_http --pid "$CADDY_PID" --tries 300 "http://127.0.0.1:$DEMO_ADMIN_PORT/config/" || die "caddy did not start: $(tail -5 "$TMP/caddy.log")"
 MEDIA="https://localhost:$DEMO_MEDIA_PORT"
 PLAYER="https://localhost:$DEMO_PLAYER_PORT"
 for _ in $(seq 100); do # the local CA issues the certificate just after start
