@@ -12,9 +12,9 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
-	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
+	"github.com/mediagate/caddy-mediagate/internal/delivery"
 )
 
 func init() {

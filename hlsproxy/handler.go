@@ -17,9 +17,9 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
+	"github.com/mediagate/caddy-mediagate/internal/delivery"
 )
 
 func init() {

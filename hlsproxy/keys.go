@@ -9,9 +9,9 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
 	"github.com/mediagate/caddy-mediagate/internal/authz"
+	"github.com/mediagate/caddy-mediagate/internal/delivery"
 )
 
 // serveKey answers a request under key_path: the derived delivery key of an

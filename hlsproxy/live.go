@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
+	"github.com/mediagate/caddy-mediagate/internal/delivery"
 )
 
 // Live playlists (no EXT-X-ENDLIST) and LL-HLS delivery directives

@@ -10,10 +10,10 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
 	"github.com/mediagate/caddy-mediagate/internal/authz"
 	"github.com/mediagate/caddy-mediagate/internal/canon"
+	"github.com/mediagate/caddy-mediagate/internal/delivery"
 	"github.com/mediagate/caddy-mediagate/internal/reqstate"
 )
 

@@ -11,10 +11,10 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
 	"github.com/mediagate/caddy-mediagate/internal/authz"
+	"github.com/mediagate/caddy-mediagate/internal/delivery"
 )
 
 // maxPlaylistBytes bounds a playlist read from the origin.

@@ -9,8 +9,8 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
+	"github.com/mediagate/caddy-mediagate/internal/delivery"
 )
 
 // provisionSecrets resolves key_secret (one secret) or key_secrets (the

@@ -12,11 +12,11 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/mediagate/caddy-mediagate/hlsproxy/delivery"
-	"github.com/mediagate/caddy-mediagate/hlsproxy/httpx"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
 	"github.com/mediagate/caddy-mediagate/internal/authz"
+	"github.com/mediagate/caddy-mediagate/internal/delivery"
+	"github.com/mediagate/caddy-mediagate/internal/httpx"
 )
 
 // serveSegment serves a segment that a signed context asks to decrypt,

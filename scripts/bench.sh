@@ -97,7 +97,7 @@ gobench() { # name pkg regexp
 }
 gobench edgetoken ./caddyauth/edgetoken/ '^Benchmark(VerifyACLSHA256|BareHMACSHA256)$'
 gobench playlist ./hlsproxy/playlist/ '^Benchmark(Rewrite10kSegments|RewriteAppendURI10kSegments|GrafovDecode10kSegments)$'
-gobench delivery ./hlsproxy/delivery/ '^Benchmark(DeliveryRewrite10kTokenized|GrafovDecode10k)$'
+gobench delivery ./internal/delivery/ '^Benchmark(DeliveryRewrite10kTokenized|GrafovDecode10k)$'
 gobench origin ./hlsproxy/origin/ '^BenchmarkFetch2MiB$'
 gobench copy ./bench/ '^BenchmarkCopyToIdleTimeoutWriter$'
 

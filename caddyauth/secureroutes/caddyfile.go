@@ -10,7 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
-	"github.com/mediagate/caddy-mediagate/caddyauth/perimeter"
+	"github.com/mediagate/caddy-mediagate/internal/perimeter"
 )
 
 func init() {

@@ -10,11 +10,11 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
-	"github.com/mediagate/caddy-mediagate/caddyauth/perimeter"
+	"github.com/mediagate/caddy-mediagate/internal/perimeter"
 )
 
 // FuzzPatternMatchesCaddyPathMatcher checks that the pure matcher in
-// caddyauth/perimeter agrees with Caddy's own path matcher for every
+// internal/perimeter agrees with Caddy's own path matcher for every
 // pattern the perimeter accepts and any request path.
 func FuzzPatternMatchesCaddyPathMatcher(f *testing.F) {
 	for _, seed := range [][2]string{

@@ -1,6 +1,6 @@
 // Package secureroutes is the Caddy glue of the perimeter handler
 // http.handlers.secure_routes (Caddyfile directive `secure_routes`). The
-// decisions themselves live in the pure package caddyauth/perimeter.
+// decisions themselves live in the pure package internal/perimeter.
 package secureroutes
 
 import (
@@ -14,7 +14,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/mediagate/caddy-mediagate/caddyauth/perimeter"
+	"github.com/mediagate/caddy-mediagate/internal/perimeter"
 	"github.com/mediagate/caddy-mediagate/internal/reqstate"
 )
 

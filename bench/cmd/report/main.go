@@ -189,7 +189,7 @@ const methodNotes = `
   into its 32 KiB buffer is included). The "openssl enc process" rows compare with
   BenchmarkOpenSSL*2MB, which runs ` + "`openssl enc`" + ` on a 2 MB file per op (process start included).
 - **rewrite**: ` + "`hlsproxy/playlist`" + ` BenchmarkRewrite10kSegments vs BenchmarkGrafovDecode10kSegments;
-  ` + "`hlsproxy/delivery`" + ` BenchmarkDeliveryRewrite10kTokenized vs BenchmarkGrafovDecode10k.
+  ` + "`internal/delivery`" + ` BenchmarkDeliveryRewrite10kTokenized vs BenchmarkGrafovDecode10k.
 - **1 GiB**: a fresh Caddy per variant, one warm-up segment, then ` + "`curl -o /dev/null`" + ` of a 1 GiB
   sparse object; growth of VmHWM (peak RSS) from /proc/PID/status across the stream, its speed,
   and the CPU time the proxy process spent on it.

@@ -1,9 +1,10 @@
 package perimeter
 
 import (
-	"github.com/mediagate/caddy-mediagate/internal/canon"
 	"strings"
 	"testing"
+
+	"github.com/mediagate/caddy-mediagate/internal/canon"
 )
 
 // FuzzParseOrigin checks that a parsed origin is canonical (parsing it again
