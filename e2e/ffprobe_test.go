@@ -16,8 +16,9 @@ import (
 )
 
 // probeFrames decodes every stream of src with ffprobe and returns "codec:frames" per stream,
-// sorted (a master playlist yields the streams of every variant).
-func probeFrames(t *testing.T, ffprobe, src string) ([]string, error) {
+// sorted (a master playlist yields the streams of every variant). extra are more ffprobe options
+// (e.g. -http_proxy).
+func probeFrames(t *testing.T, ffprobe, src string, extra ...string) ([]string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -27,11 +28,12 @@ func probeFrames(t *testing.T, ffprobe, src string) ([]string, error) {
 	} else {
 		args = append(args, "-allowed_extensions", "ALL")
 	}
+	args = append(args, extra...)
 	cmd := exec.CommandContext(ctx, ffprobe, append(args, src)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("ffprobe %s: %v: %s", redact(src), err, strings.TrimSpace(stderr.String()))
+		return nil, fmt.Errorf("ffprobe %s: %v: %s", redact(src), err, redact(strings.TrimSpace(stderr.String())))
 	}
 	var out struct {
 		Streams []struct {
@@ -48,17 +50,9 @@ func probeFrames(t *testing.T, ffprobe, src string) ([]string, error) {
 	}
 	sort.Strings(got)
 	if len(got) == 0 {
-		return nil, fmt.Errorf("ffprobe found no stream in %s: %s", redact(src), stderr.String())
+		return nil, fmt.Errorf("ffprobe found no stream in %s: %s", redact(src), redact(stderr.String()))
 	}
 	return got, nil
-}
-
-// redact hides a token in a URL for messages.
-func redact(u string) string {
-	if i := strings.Index(u, "__token__="); i >= 0 {
-		return u[:i] + "__token__=REDACTED"
-	}
-	return u
 }
 
 // sourceFrames counts the frames of a committed sample stream read from disk.
