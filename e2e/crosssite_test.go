@@ -12,11 +12,11 @@ import (
 // crossSiteCaddyfile is one media host, media.example.com, in the three token styles (one port
 // each), run through the same substitution as the documented examples (realize_test.go). Its
 // player pages are https://www.example.com (the same site: example.com) and
-// https://player.other.test (another site).
+// https://player.example.net (another site).
 const crossSiteCaddyfile = `(media) {
 	secure_routes {
 		allow GET HEAD /hls/* /keys/*
-		cors https://www.example.com https://player.other.test
+		cors https://www.example.com https://player.example.net
 	}
 	hls_proxy {
 		origin s3://media/hls {
@@ -123,7 +123,7 @@ func TestCookieStylePlaysSameSiteOnlyUnlessPartitionedAndTokenizePlaysAnywhere(t
 	pages := []struct {
 		name      string
 		crossSite bool
-	}{{"www.example.com", false}, {"player.other.test", true}}
+	}{{"www.example.com", false}, {"player.example.net", true}}
 	type cell struct {
 		style, page int
 		player      webPlayer

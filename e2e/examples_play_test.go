@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -125,13 +127,15 @@ func TestEveryDocumentedCaddyfilePlaysWithTheTokenOnlyOnTheEntry(t *testing.T) {
 					if strings.Join(got, " ") != strings.Join(want, " ") {
 						t.Errorf("decoded frames %v, want the source's %v", got, want)
 					}
+					t.Logf("ffprobe decoded %v", got)
 				})
 				if len(site.CORS) == 0 {
 					continue // no page on another origin can read its answers
 				}
 				for _, p := range webPlayers {
 					jobs = append(jobs, newWebJob(name+"/"+p.Name, p, site.CORS[0], entry))
-					checks = append(checks, pageCheck{name + "/" + p.Name + " from " + site.CORS[0], p})
+					page, _ := url.Parse(site.CORS[0])
+					checks = append(checks, pageCheck{name + "/" + p.Name + " from " + page.Hostname(), p})
 				}
 			}
 		}
@@ -140,9 +144,12 @@ func TestEveryDocumentedCaddyfilePlaysWithTheTokenOnlyOnTheEntry(t *testing.T) {
 		t.Fatal("no documented site answers CORS for a player page: nothing played in a browser")
 	}
 	results := playWeb(t, jobs)
+	var table strings.Builder
 	for i, c := range checks {
+		fmt.Fprintf(&table, "\n  %-90s %s", c.name, results[i].summary())
 		t.Run(c.name, func(t *testing.T) { checkPlayedPinned(t, c.player, results[i]) })
 	}
+	t.Logf("web players:%s", table.String())
 }
 
 // startRealized runs a realized configuration and waits for its certificates.

@@ -14,7 +14,7 @@ import (
 )
 
 // Host names. The examples name their media host media.example.com and their player page
-// www.example.com; the cross-site player page here is player.other.test. Nothing resolves these
+// www.example.com; the cross-site player page here is player.example.net. Nothing resolves these
 // names on a test machine, so every client maps them to 127.0.0.1, keeping the port:
 //   - Chromium with --host-resolver-rules (chromiumHostRules);
 //   - ffprobe, which has no resolver option, through mapProxy: an HTTP CONNECT proxy (ffmpeg's
@@ -22,12 +22,12 @@ import (
 //     that connects the requested name to 127.0.0.1. It only copies bytes: TLS, SNI, Host and
 //     cookies stay end to end between ffprobe and Caddy;
 //   - Go's HTTP client with mappedClient.
-const chromiumHostRules = "MAP *.example.com 127.0.0.1, MAP *.other.test 127.0.0.1"
+const chromiumHostRules = "MAP *.example.com 127.0.0.1, MAP *.example.net 127.0.0.1"
 
 // mappedHost reports whether a host name is one the tests map to 127.0.0.1.
 func mappedHost(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" ||
-		strings.HasSuffix(host, ".example.com") || strings.HasSuffix(host, ".other.test")
+		strings.HasSuffix(host, ".example.com") || strings.HasSuffix(host, ".example.net")
 }
 
 // dialMapped connects to 127.0.0.1 at addr's port when addr names a mapped host.

@@ -17,7 +17,7 @@ var playerPackages = []string{"hls.js", "shaka-player", "video.js"}
 // startPageServer serves the web player pages (e2e/players/*.html) and the players' dist/ files
 // (/node_modules/<package>/dist/…) over HTTPS on 127.0.0.1 for whatever host name the browser
 // used, so one server is every page origin: https://www.example.com:PORT (same site as
-// media.example.com), https://player.other.test:PORT (another site). Its certificate is
+// media.example.com), https://player.example.net:PORT (another site). Its certificate is
 // httptest's; Chromium runs with --ignore-certificate-errors. It returns the port.
 func startPageServer(t *testing.T) int {
 	t.Helper()
