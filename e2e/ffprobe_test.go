@@ -9,18 +9,11 @@ import (
 	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
-// probeFrames decodes every stream of src with ffprobe (testutil.ProbeFrames).
-func probeFrames(t *testing.T, ffprobe, src string) ([]string, error) {
+// probeFrames decodes every stream of src with ffprobe (testutil.ProbeFrames);
+// extra are more ffprobe options (e.g. -http_proxy).
+func probeFrames(t *testing.T, ffprobe, src string, extra ...string) ([]string, error) {
 	t.Helper()
-	return testutil.ProbeFrames(ffprobe, src, 90*time.Second, redact)
-}
-
-// redact hides a token in a URL for messages.
-func redact(u string) string {
-	if i := strings.Index(u, "__token__="); i >= 0 {
-		return u[:i] + "__token__=REDACTED"
-	}
-	return u
+	return testutil.ProbeFrames(ffprobe, src, 90*time.Second, redact, extra...)
 }
 
 // sourceFrames counts the frames of a committed sample stream read from disk.

@@ -40,6 +40,15 @@ type Caddy struct {
 	Cmd        *exec.Cmd
 	Out        *Buffer // stdout and stderr: Caddy's log
 	exited     chan struct{}
+	adapter    string // "caddyfile" or "json"
+}
+
+// adapterArgs is the --adapter flag for the config's format (none for JSON).
+func (p *Caddy) adapterArgs() []string {
+	if p.adapter == "json" {
+		return nil
+	}
+	return []string{"--adapter", "caddyfile"}
 }
 
 // StartCaddy writes caddyfile to a temp dir and runs bin/caddy on it with env
@@ -49,20 +58,31 @@ type Caddy struct {
 // and the tail of the log when the test failed.
 func StartCaddy(t testing.TB, caddyfile string, admin int, env []string, ports ...int) *Caddy {
 	t.Helper()
+	return startCaddy(t, caddyfile, "caddyfile", admin, env, ports)
+}
+
+// startCaddy is StartCaddy for a config in the given adapter's format ("caddyfile", or "json"
+// for Caddy's native JSON).
+func startCaddy(t testing.TB, caddyfile, adapter string, admin int, env []string, ports []int) *Caddy {
+	t.Helper()
 	bin := CaddyBinary(t)
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "Caddyfile")
+	name := "Caddyfile"
+	if adapter == "json" {
+		name = "caddy.json"
+	}
+	cfg := filepath.Join(dir, name)
 	if err := os.WriteFile(cfg, []byte(caddyfile), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := &Caddy{Bin: bin, ConfigPath: cfg, Admin: admin, Out: &Buffer{}, exited: make(chan struct{})}
+	p := &Caddy{Bin: bin, ConfigPath: cfg, Admin: admin, Out: &Buffer{}, exited: make(chan struct{}), adapter: adapter}
 	p.Env = append(os.Environ(),
 		"HOME="+dir,
 		"XDG_DATA_HOME="+filepath.Join(dir, "data"),
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
 	)
 	p.Env = append(p.Env, env...)
-	p.Cmd = exec.Command(bin, "run", "--config", cfg, "--adapter", "caddyfile")
+	p.Cmd = exec.Command(bin, append([]string{"run", "--config", cfg}, p.adapterArgs()...)...)
 	p.Cmd.Env = p.Env
 	p.Cmd.Stdout, p.Cmd.Stderr = p.Out, p.Out
 	p.Cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

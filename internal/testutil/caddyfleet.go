@@ -14,6 +14,7 @@ import (
 // CaddyOptions configure StartCaddyWith.
 type CaddyOptions struct {
 	Caddyfile string   // configuration text
+	JSON      bool     // Caddyfile holds Caddy's native JSON, not a Caddyfile
 	Admin     int      // admin port the Caddyfile sets (readiness and reload)
 	Env       []string // extra environment, KEY=VALUE
 	Ports     []int    // ports that must answer before it counts as up
@@ -22,7 +23,11 @@ type CaddyOptions struct {
 // StartCaddyWith is StartCaddy with its arguments named.
 func StartCaddyWith(t testing.TB, o CaddyOptions) *Caddy {
 	t.Helper()
-	return StartCaddy(t, o.Caddyfile, o.Admin, o.Env, o.Ports...)
+	adapter := "caddyfile"
+	if o.JSON {
+		adapter = "json"
+	}
+	return startCaddy(t, o.Caddyfile, adapter, o.Admin, o.Env, o.Ports)
 }
 
 // Kill ends the process at once (SIGKILL to its group), as a crashed host
@@ -48,8 +53,8 @@ func (p *Caddy) Reload(caddyfile string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, p.Bin, "reload", "--config", p.ConfigPath, "--adapter", "caddyfile",
-		"--address", "127.0.0.1:"+strconv.Itoa(p.Admin), "--force")
+	args := append([]string{"reload", "--config", p.ConfigPath}, p.adapterArgs()...)
+	cmd := exec.CommandContext(ctx, p.Bin, append(args, "--address", "127.0.0.1:"+strconv.Itoa(p.Admin), "--force")...)
 	cmd.Env = p.Env
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("caddy reload (admin %d): %v: %s", p.Admin, err, out)
