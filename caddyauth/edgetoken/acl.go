@@ -2,8 +2,6 @@ package edgetoken
 
 import (
 	"strings"
-
-	"github.com/mediagate/caddy-mediagate/internal/canon"
 )
 
 // MatchACL reports whether one acl entry of a token covers escapedPath,
@@ -25,9 +23,9 @@ func matchACL(acl, escapedPath string, delim byte) bool {
 	if isFastACL(acl) && strings.IndexByte(acl, delim) < 0 {
 		return wildMatch(acl, escapedPath)
 	}
-	if canon.ContainsEscape(acl) {
-		// An escaped ACL comes from a generator that escapes "+" itself
-		// (quote_plus, URLEncoder, rawurlencode): a raw "+" there is a space.
+	if escapedByGenerator(acl) {
+		// A generator that escapes the ACL (Java's URLEncoder, quote_plus,
+		// rawurlencode) escapes "+" itself: a raw "+" there is a space.
 		acl = strings.ReplaceAll(acl, "+", " ")
 	}
 	dec, ok := unescape(acl)
@@ -103,4 +101,11 @@ func wildMatch(p, s string) bool {
 		return false
 	}
 	return true
+}
+
+// escapedByGenerator reports an ACL escaped as a whole by its generator: it
+// escapes the path separators ("%2F"), which no canonical path (and so no ACL
+// mediagate mints) holds. Elsewhere "+" is a literal "+", as in paths.
+func escapedByGenerator(acl string) bool {
+	return strings.Contains(acl, "%2F") || strings.Contains(acl, "%2f")
 }

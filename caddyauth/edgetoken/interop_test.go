@@ -54,6 +54,10 @@ func TestEscapedACLReadsPlusAsSpace(t *testing.T) {
 		{"%2fhls%2fs%2Bp%2f*", "/hls/s+p/x.ts", true},
 		{"/hls/s+p/*", "/hls/s+p/x.ts", true},
 		{"/hls/s+p/*", "/hls/s%20p/x.ts", false},
+		// A canonical path (and every ACL mediagate mints) keeps "+" literal,
+		// even beside an escape.
+		{"/hls/a+b%20c/*", "/hls/a+b%20c/x.ts", true},
+		{"/hls/a+b%20c/*", "/hls/a%20b%20c/x.ts", false},
 	}
 	for _, c := range cases {
 		if got := MatchACL(c.acl, c.path); got != c.want {
