@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"text/template"
 	"time"
@@ -136,40 +135,15 @@ func startEmbedStack(t *testing.T) *embedStack {
 	if err := embedCaddyfile.Execute(&cf, data); err != nil {
 		t.Fatal(err)
 	}
-	cfPath := filepath.Join(dir, "Caddyfile")
-	if err := os.WriteFile(cfPath, cf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	st := &embedStack{Key: testutil.RandomHex(t, 32), caddy: caddyBin, SiteDir: data.SiteDir,
 		Media: "https://localhost:" + strconv.Itoa(data.Media), Site: "https://127.0.0.1:" + strconv.Itoa(data.Site),
 		Other: "https://127.0.0.1:" + strconv.Itoa(data.Other), CookieMedia: "https://localhost:" + strconv.Itoa(data.Cookie),
 		SameSite: "https://localhost:" + strconv.Itoa(data.Same)}
-	out := &testutil.Buffer{}
-	cmd := exec.Command(caddyBin, "run", "--config", cfPath, "--adapter", "caddyfile")
-	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_DATA_HOME="+filepath.Join(dir, "data"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
-		"E2E_EDGEAUTH_KEY="+st.Key, "E2E_S3_ACCESS_KEY="+access, "E2E_S3_SECRET_KEY="+secret)
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting bin/caddy: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("Caddyfile:\n%s\ncaddy output (tail):\n%s", cf.String(), out.Tail(6000))
-		}
+	testutil.StartCaddyWith(t, testutil.CaddyOptions{
+		Caddyfile: cf.String(), Admin: data.Admin, Ready: 60 * time.Second,
+		Ports: []int{data.Site, data.Other, data.Media, data.Cookie, data.Same},
+		Env:   []string{"E2E_EDGEAUTH_KEY=" + st.Key, "E2E_S3_ACCESS_KEY=" + access, "E2E_S3_SECRET_KEY=" + secret},
 	})
-	if err := waitReady(exited, data.Admin, []int{data.Site, data.Other, data.Media, data.Cookie, data.Same}, 60*time.Second); err != nil {
-		t.Fatalf("bin/caddy did not come up: %v\n%s", err, out.Tail(6000))
-	}
 	return st
 }
 

@@ -2,16 +2,11 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
-	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"text/template"
 	"time"
@@ -121,7 +116,7 @@ type caddyfileData struct {
 // startStack starts versitygw and bin/caddy for one test; both stop at t.Cleanup.
 func startStack(t *testing.T) *stack {
 	t.Helper()
-	caddyBin := requireCaddy(t)
+	requireCaddy(t) // skips (fails under CI) without bin/caddy; notes a stale build
 	root := testutil.RepoRoot(t)
 
 	access, secret := "e2e"+testutil.RandomHex(t, 6), testutil.RandomHex(t, 20)
@@ -152,102 +147,25 @@ func startStack(t *testing.T) *stack {
 	if err := caddyfileTemplate.Execute(&cf, data); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	cfPath := filepath.Join(dir, "Caddyfile")
-	if err := os.WriteFile(cfPath, cf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
 	st := &stack{
 		Key:      testutil.RandomHex(t, 32),
 		Media:    map[string]string{},
 		PageBase: "https://localhost:" + strconv.Itoa(data.Page),
-		out:      &testutil.Buffer{},
 	}
 	for _, s := range data.Sites {
 		st.Media[s.Name] = "https://localhost:" + strconv.Itoa(s.Port)
 	}
 
-	cmd := exec.Command(caddyBin, "run", "--config", cfPath, "--adapter", "caddyfile")
-	cmd.Env = append(os.Environ(),
-		"HOME="+dir,
-		"XDG_DATA_HOME="+filepath.Join(dir, "data"),
-		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
-		"E2E_EDGEAUTH_KEY="+st.Key,
-		"E2E_HLS_KEY_SECRET="+testutil.RandomHex(t, 32),
-		"E2E_S3_ACCESS_KEY="+access,
-		"E2E_S3_SECRET_KEY="+secret,
-	)
-	cmd.Stdout, cmd.Stderr = st.out, st.out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting bin/caddy: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("generated Caddyfile:\n%s\ncaddy output (tail):\n%s", cf.String(), st.out.Tail(6000))
-		}
-	})
-
-	if err := waitReady(exited, data.Admin, ports[3:], 60*time.Second); err != nil {
-		t.Fatalf("bin/caddy did not come up: %v\nCaddyfile:\n%s\noutput:\n%s", err, cf.String(), st.out.Tail(6000))
-	}
+	st.out = testutil.StartCaddyWith(t, testutil.CaddyOptions{
+		Caddyfile: cf.String(), Admin: data.Admin, Ports: ports[3:], Ready: 60 * time.Second,
+		Env: []string{
+			"E2E_EDGEAUTH_KEY=" + st.Key,
+			"E2E_HLS_KEY_SECRET=" + testutil.RandomHex(t, 32),
+			"E2E_S3_ACCESS_KEY=" + access,
+			"E2E_S3_SECRET_KEY=" + secret,
+		},
+	}).Out
 	return st
-}
-
-// waitReady polls the admin endpoint, then every site port, until all answer.
-func waitReady(exited <-chan struct{}, admin int, ports []int, limit time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	client := &http.Client{Timeout: time.Second}
-	adminURL := fmt.Sprintf("http://127.0.0.1:%d/config/", admin)
-	for {
-		select {
-		case <-exited:
-			return fmt.Errorf("caddy exited")
-		case <-ctx.Done():
-			return fmt.Errorf("admin %s not ready within %s", adminURL, limit)
-		case <-time.After(50 * time.Millisecond):
-		}
-		resp, err := client.Get(adminURL)
-		if err != nil {
-			continue
-		}
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
-			break
-		}
-	}
-	// A site is ready once a TLS handshake succeeds: the internal CA issues certificates
-	// in the background after the listeners open.
-	dialer := &tls.Dialer{NetDialer: &net.Dialer{Timeout: time.Second},
-		Config: &tls.Config{ServerName: "localhost", InsecureSkipVerify: true}} //nolint:gosec // test CA
-	for _, p := range ports {
-		for {
-			c, err := dialer.DialContext(ctx, "tcp", "127.0.0.1:"+strconv.Itoa(p))
-			if err == nil {
-				c.Close()
-				break
-			}
-			select {
-			case <-exited:
-				return fmt.Errorf("caddy exited")
-			case <-ctx.Done():
-				return fmt.Errorf("port %d not listening within %s", p, limit)
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	}
-	return nil
 }
 
 // client is an HTTPS client that trusts Caddy's throwaway local CA and keeps no cookies.

@@ -58,12 +58,12 @@ func (p *Caddy) adapterArgs() []string {
 // and the tail of the log when the test failed.
 func StartCaddy(t testing.TB, caddyfile string, admin int, env []string, ports ...int) *Caddy {
 	t.Helper()
-	return startCaddy(t, caddyfile, "caddyfile", admin, env, ports)
+	return startCaddy(t, caddyfile, "caddyfile", admin, env, ports, 0)
 }
 
 // startCaddy is StartCaddy for a config in the given adapter's format ("caddyfile", or "json"
 // for Caddy's native JSON).
-func startCaddy(t testing.TB, caddyfile, adapter string, admin int, env []string, ports []int) *Caddy {
+func startCaddy(t testing.TB, caddyfile, adapter string, admin int, env []string, ports []int, ready time.Duration) *Caddy {
 	t.Helper()
 	bin := CaddyBinary(t)
 	dir := t.TempDir()
@@ -100,7 +100,10 @@ func startCaddy(t testing.TB, caddyfile, adapter string, admin int, env []string
 			t.Logf("Caddyfile:\n%s\ncaddy output (tail):\n%s", caddyfile, p.Out.Tail(8000))
 		}
 	})
-	if err := p.waitReady(ports, 30*time.Second); err != nil {
+	if ready <= 0 {
+		ready = 30 * time.Second
+	}
+	if err := p.waitReady(ports, ready); err != nil {
 		t.Fatalf("bin/caddy did not come up: %v\nCaddyfile:\n%s\noutput:\n%s", err, caddyfile, p.Out.Tail(8000))
 	}
 	return p

@@ -18,6 +18,8 @@ type CaddyOptions struct {
 	Admin     int      // admin port the Caddyfile sets (readiness and reload)
 	Env       []string // extra environment, KEY=VALUE
 	Ports     []int    // ports that must answer before it counts as up
+	// Ready bounds the wait for the admin endpoint and the ports; 0 means 30 s.
+	Ready time.Duration
 }
 
 // StartCaddyWith is StartCaddy with its arguments named.
@@ -27,7 +29,7 @@ func StartCaddyWith(t testing.TB, o CaddyOptions) *Caddy {
 	if o.JSON {
 		adapter = "json"
 	}
-	return startCaddy(t, o.Caddyfile, adapter, o.Admin, o.Env, o.Ports)
+	return startCaddy(t, o.Caddyfile, adapter, o.Admin, o.Env, o.Ports, o.Ready)
 }
 
 // Kill ends the process at once (SIGKILL to its group), as a crashed host
