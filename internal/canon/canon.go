@@ -108,6 +108,11 @@ func parseSlow(raw string) (Path, error) {
 		esc.WriteByte('/')
 		esc.WriteString(EscapeSegment(d))
 	}
+	if esc.Len() > MaxLen {
+		// The bound holds for the canonical form too, so a path that
+		// parses also parses again from its Escaped form.
+		return Path{}, ErrTooLong
+	}
 	return Path{Decoded: dec.String(), Escaped: esc.String()}, nil
 }
 

@@ -67,6 +67,7 @@ func TestParseRefusesEveryAmbiguousSpelling(t *testing.T) {
 		{"/hls/a%zz", ErrBadEscape},
 		{"/hls/a%2", ErrBadEscape},
 		{"/" + strings.Repeat("a", MaxLen), ErrTooLong},
+		{"/" + strings.Repeat("?", MaxLen/3+1), ErrTooLong}, // short as received, too long once canonical
 	}
 	for _, tt := range tests {
 		if _, err := Parse(tt.in); !errors.Is(err, tt.want) {
