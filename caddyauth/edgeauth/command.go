@@ -89,16 +89,7 @@ the token expires --window seconds (default 300) after --st, or after now.`,
 	delimiterFlags(f)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		get := func(name string) string { v, _ := f.GetString(name); return v }
-		key, _ := f.GetString("key")
-		var keyList []string
-		if key != "" {
-			keyList = []string{key}
-		}
-		keys, err := keyFlags(keyList)
-		if err != nil {
-			return err
-		}
-		alg, err := edgetoken.ParseAlgorithm(get("algo"))
+		key, alg, err := signingFlags(f)
 		if err != nil {
 			return err
 		}
@@ -121,7 +112,7 @@ the token expires --window seconds (default 300) after --st, or after now.`,
 			return err
 		}
 		tok, err := edgetoken.Generate(edgetoken.Options{
-			Key: keys[0], Algorithm: alg, ACLs: acls, URL: get("url"),
+			Key: key, Algorithm: alg, ACLs: acls, URL: get("url"),
 			Start: st, Expires: exp, Window: time.Duration(window) * time.Second,
 			IP: get("ip"), ID: get("id"), Data: get("data"), Salt: get("salt"),
 			EscapeEarly: escape, Delimiters: delims,
@@ -206,6 +197,25 @@ func newVerifyCommand() *cobra.Command {
 		return errInvalid
 	}
 	return cmd
+}
+
+// signingFlags reads the flags of the commands that sign one token (token,
+// embed): the key of --key (default the first of $EDGEAUTH_KEY) and --algo.
+func signingFlags(f *pflag.FlagSet) ([]byte, edgetoken.Algorithm, error) {
+	var keyList []string
+	if k, _ := f.GetString("key"); k != "" {
+		keyList = []string{k}
+	}
+	keys, err := keyFlags(keyList)
+	if err != nil {
+		return nil, "", err
+	}
+	algo, _ := f.GetString("algo")
+	alg, err := edgetoken.ParseAlgorithm(algo)
+	if err != nil {
+		return nil, "", err
+	}
+	return keys[0], alg, nil
 }
 
 // delimiterFlags adds --field-delimiter and --acl-delimiter.

@@ -41,15 +41,7 @@ Without --acl the token covers the stream of hls_player's default mapping:
 	_ = cmd.MarkFlagRequired("url")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		get := func(name string) string { v, _ := f.GetString(name); return v }
-		var keyList []string
-		if k := get("key"); k != "" {
-			keyList = []string{k}
-		}
-		keys, err := keyFlags(keyList)
-		if err != nil {
-			return err
-		}
-		alg, err := edgetoken.ParseAlgorithm(get("algo"))
+		key, alg, err := signingFlags(f)
 		if err != nil {
 			return err
 		}
@@ -67,7 +59,7 @@ Without --acl the token covers the stream of hls_player's default mapping:
 		if window <= 0 {
 			return fmt.Errorf("--window %d: want a positive number of seconds", window)
 		}
-		tok, err := edgetoken.Generate(edgetoken.Options{Key: keys[0], Algorithm: alg, ACLs: acls,
+		tok, err := edgetoken.Generate(edgetoken.Options{Key: key, Algorithm: alg, ACLs: acls,
 			Window: time.Duration(window) * time.Second, Salt: get("salt")})
 		if err != nil {
 			return err

@@ -51,18 +51,49 @@ func NewCipher(key []byte) (*Block, error) {
 	return b, nil
 }
 
-// Encrypter is AES-128-CBC encryption with a running IV: successive
-// CryptBlocks calls continue one chain. It implements cipher.BlockMode.
-type Encrypter struct {
+// chain is what both directions keep: the expanded key, the running IV, and
+// the crypto/cipher mode that stands in for the assembly (purego, no AES-NI).
+type chain struct {
 	b   *Block
 	iv  [BlockSize]byte
 	std cipher.BlockMode
 }
 
+// setIV restarts the chain with iv (16 bytes, else it panics).
+func (c *chain) setIV(iv []byte, encrypt bool) {
+	checkIV(iv)
+	switch {
+	case c.b.std == nil:
+		copy(c.iv[:], iv)
+	case encrypt:
+		c.std = cipher.NewCBCEncrypter(c.b.std, iv)
+	default:
+		c.std = cipher.NewCBCDecrypter(c.b.std, iv)
+	}
+}
+
+// crypt runs src through the chain into dst, with crypto/cipher's rules.
+func (c *chain) crypt(dst, src []byte, encrypt bool) {
+	checkBlocks(dst, src)
+	switch {
+	case len(src) == 0:
+	case c.std != nil:
+		c.std.CryptBlocks(dst, src)
+	case encrypt:
+		encryptBlocks(&c.b.enc, &c.iv, &dst[0], &src[0], len(src)/BlockSize)
+	default:
+		decryptCBC(c.b, &c.iv, dst, src)
+	}
+}
+
+// Encrypter is AES-128-CBC encryption with a running IV: successive
+// CryptBlocks calls continue one chain. It implements cipher.BlockMode.
+type Encrypter struct{ c chain }
+
 // NewCBCEncrypter returns a CBC encrypter like cipher.NewCBCEncrypter; it
 // panics when len(iv) != BlockSize, as that does.
 func NewCBCEncrypter(b *Block, iv []byte) *Encrypter {
-	e := &Encrypter{b: b}
+	e := &Encrypter{chain{b: b}}
 	e.SetIV(iv)
 	return e
 }
@@ -71,42 +102,21 @@ func NewCBCEncrypter(b *Block, iv []byte) *Encrypter {
 func (e *Encrypter) BlockSize() int { return BlockSize }
 
 // SetIV restarts the chain with iv (16 bytes, else it panics).
-func (e *Encrypter) SetIV(iv []byte) {
-	checkIV(iv)
-	if e.b.std != nil {
-		e.std = cipher.NewCBCEncrypter(e.b.std, iv)
-		return
-	}
-	copy(e.iv[:], iv)
-}
+func (e *Encrypter) SetIV(iv []byte) { e.c.setIV(iv, true) }
 
 // CryptBlocks encrypts src into dst, which may be src itself (in place) but
 // must not otherwise overlap it. len(src) must be a multiple of 16 and dst at
 // least as long; it panics otherwise, like crypto/cipher.
-func (e *Encrypter) CryptBlocks(dst, src []byte) {
-	checkBlocks(dst, src)
-	if len(src) == 0 {
-		return
-	}
-	if e.std != nil {
-		e.std.CryptBlocks(dst, src)
-		return
-	}
-	encryptBlocks(&e.b.enc, &e.iv, &dst[0], &src[0], len(src)/BlockSize)
-}
+func (e *Encrypter) CryptBlocks(dst, src []byte) { e.c.crypt(dst, src, true) }
 
 // Decrypter is AES-128-CBC decryption with a running IV: successive
 // CryptBlocks calls continue one chain. It implements cipher.BlockMode.
-type Decrypter struct {
-	b   *Block
-	iv  [BlockSize]byte
-	std cipher.BlockMode
-}
+type Decrypter struct{ c chain }
 
 // NewCBCDecrypter returns a CBC decrypter like cipher.NewCBCDecrypter; it
 // panics when len(iv) != BlockSize, as that does.
 func NewCBCDecrypter(b *Block, iv []byte) *Decrypter {
-	d := &Decrypter{b: b}
+	d := &Decrypter{chain{b: b}}
 	d.SetIV(iv)
 	return d
 }
@@ -115,28 +125,11 @@ func NewCBCDecrypter(b *Block, iv []byte) *Decrypter {
 func (d *Decrypter) BlockSize() int { return BlockSize }
 
 // SetIV restarts the chain with iv (16 bytes, else it panics).
-func (d *Decrypter) SetIV(iv []byte) {
-	checkIV(iv)
-	if d.b.std != nil {
-		d.std = cipher.NewCBCDecrypter(d.b.std, iv)
-		return
-	}
-	copy(d.iv[:], iv)
-}
+func (d *Decrypter) SetIV(iv []byte) { d.c.setIV(iv, false) }
 
 // CryptBlocks decrypts src into dst, with the same rules as
 // Encrypter.CryptBlocks.
-func (d *Decrypter) CryptBlocks(dst, src []byte) {
-	checkBlocks(dst, src)
-	if len(src) == 0 {
-		return
-	}
-	if d.std != nil {
-		d.std.CryptBlocks(dst, src)
-		return
-	}
-	decryptCBC(d.b, &d.iv, dst, src)
-}
+func (d *Decrypter) CryptBlocks(dst, src []byte) { d.c.crypt(dst, src, false) }
 
 func checkIV(iv []byte) {
 	if len(iv) != BlockSize {
