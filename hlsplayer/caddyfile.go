@@ -8,6 +8,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgeauth"
+	"github.com/mediagate/caddy-mediagate/internal/caddyfilex"
 )
 
 func init() {
@@ -60,21 +61,17 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if d.NextArg() {
 		return d.ArgErr()
 	}
-	seen := map[string]bool{}
+	blk := caddyfilex.NewBlock("hls_player")
 	for d.NextBlock(0) {
-		name := d.Val()
-		if seen[name] {
-			return d.Errf("hls_player: repeated %s", name)
+		if err := blk.Once(d); err != nil {
+			return err
 		}
-		seen[name] = true
+		name := d.Val()
 		switch name {
 		case "entry":
-			if !d.NextArg() {
-				return d.ArgErr()
-			}
-			h.Entry = d.Val()
-			if d.NextArg() {
-				return d.ArgErr()
+			var err error
+			if h.Entry, err = caddyfilex.OneArg(d); err != nil {
+				return err
 			}
 		case "frame_ancestors":
 			h.FrameAncestors = d.RemainingArgs()
@@ -82,7 +79,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 		default:
-			return d.Errf("unrecognized hls_player subdirective %q", name)
+			return blk.Unknown(d)
 		}
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
+	"github.com/mediagate/caddy-mediagate/internal/caddyfilex"
 	"github.com/mediagate/caddy-mediagate/internal/delivery"
 )
 
@@ -72,15 +73,12 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if d.NextArg() {
 		return d.ArgErr()
 	}
-	seen := map[string]bool{}
+	blk := caddyfilex.NewBlock("hls_proxy", "origin")
 	for d.NextBlock(0) {
-		name := d.Val()
-		if name != "origin" {
-			if seen[name] {
-				return d.Errf("%s: repeated subdirective", name)
-			}
-			seen[name] = true
+		if err := blk.Once(d); err != nil {
+			return err
 		}
+		name := d.Val()
 		var err error
 		switch name {
 		case "origin":
@@ -90,9 +88,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			h.Origins = append(h.Origins, oc)
 		case "strip_prefix":
-			h.StripPrefix, err = oneArg(d)
+			h.StripPrefix, err = caddyfilex.OneArg(d)
 		case "encryption":
-			if h.Encryption, err = oneArg(d); err == nil {
+			if h.Encryption, err = caddyfilex.OneArg(d); err == nil {
 				if _, perr := delivery.ParseMode(h.Encryption); perr != nil {
 					return d.Errf("encryption: %v", perr)
 				}
@@ -100,12 +98,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "key_secret":
 			err = h.parseKeySecrets(d)
 		case "key_path":
-			h.KeyPath, err = oneArg(d)
+			h.KeyPath, err = caddyfilex.OneArg(d)
 		case "tokenize":
-			if d.NextArg() {
-				return d.ArgErr()
-			}
-			h.Tokenize = true
+			h.Tokenize, err = caddyfilex.Flag(d)
 		case "timeout":
 			err = durationArg(d, name, &h.Timeout)
 		case "failover_backoff":
@@ -113,7 +108,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "vod_cache_ttl":
 			err = durationArg(d, name, &h.VODCacheTTL)
 		case "download_param":
-			h.DownloadParam, err = oneArg(d)
+			h.DownloadParam, err = caddyfilex.OneArg(d)
 		case "raw_objects":
 			h.RawObjects = d.RemainingArgs()
 			if len(h.RawObjects) == 0 {
@@ -124,7 +119,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "playlist_cache":
 			err = h.parsePlaylistCache(d)
 		default:
-			return d.Errf("unrecognized hls_proxy subdirective %q", name)
+			return blk.Unknown(d)
 		}
 		if err != nil {
 			return err
@@ -160,7 +155,7 @@ func (h *Handler) parseKeySecrets(d *caddyfile.Dispenser) error {
 
 // parsePlaylistCache reads `playlist_cache <entries>|off`.
 func (h *Handler) parsePlaylistCache(d *caddyfile.Dispenser) error {
-	v, err := oneArg(d)
+	v, err := caddyfilex.OneArg(d)
 	if err != nil {
 		return err
 	}
@@ -188,30 +183,29 @@ func unmarshalOrigin(d *caddyfile.Dispenser, oc *OriginConfig) error {
 	if err != nil {
 		return d.Errf("origin %q: %v", oc.URL, err)
 	}
-	seen := map[string]bool{}
+	blk := caddyfilex.NewBlock("hls_proxy: origin "+oc.URL, "header")
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		name := d.Val()
-		if name != "header" && seen[name] {
-			return d.Errf("origin %s: repeated %s", oc.URL, name)
+		if err := blk.Once(d); err != nil {
+			return err
 		}
-		seen[name] = true
+		name := d.Val()
 		if scheme != "s3" && name != "header" {
 			return d.Errf("origin %s: %s applies to s3:// origins only", oc.URL, name)
 		}
 		var err error
 		switch name {
 		case "region":
-			oc.Region, err = oneArg(d)
+			oc.Region, err = caddyfilex.OneArg(d)
 		case "endpoint":
-			oc.Endpoint, err = oneArg(d)
+			oc.Endpoint, err = caddyfilex.OneArg(d)
 		case "access_key":
-			oc.AccessKey, err = oneArg(d)
+			oc.AccessKey, err = caddyfilex.OneArg(d)
 		case "secret_key":
-			oc.SecretKey, err = oneArg(d)
+			oc.SecretKey, err = caddyfilex.OneArg(d)
 		case "session_token":
-			oc.SessionToken, err = oneArg(d)
+			oc.SessionToken, err = caddyfilex.OneArg(d)
 		case "profile":
-			oc.Profile, err = oneArg(d)
+			oc.Profile, err = caddyfilex.OneArg(d)
 		case "path_style", "virtual_hosted":
 			if d.NextArg() {
 				return d.ArgErr()
@@ -228,7 +222,7 @@ func unmarshalOrigin(d *caddyfile.Dispenser, oc *OriginConfig) error {
 			}
 			oc.Headers.Add(args[0], args[1])
 		default:
-			return d.Errf("unrecognized origin subdirective %q", name)
+			return blk.Unknown(d)
 		}
 		if err != nil {
 			return err
@@ -261,30 +255,17 @@ func unmarshalPolicy(d *caddyfile.Dispenser) (*AssetPolicy, error) {
 	return p, nil
 }
 
-func oneArg(d *caddyfile.Dispenser) (string, error) {
-	if !d.NextArg() {
-		return "", d.ArgErr()
-	}
-	v := d.Val()
-	if d.NextArg() {
-		return "", d.ArgErr()
-	}
-	return v, nil
-}
-
+// durationArg reads a duration option and checks it with checkDuration, the
+// rule Provision applies to JSON, so the Caddyfile error carries its line.
 func durationArg(d *caddyfile.Dispenser, name string, dst *caddy.Duration) error {
-	v, err := oneArg(d)
+	dur, err := caddyfilex.Duration(d, name)
 	if err != nil {
 		return err
 	}
-	dur, err := caddy.ParseDuration(v)
-	if err != nil {
-		return d.Errf("%s: invalid duration %q", name, v)
-	}
-	if err := checkDuration(name, caddy.Duration(dur), false); err != nil {
+	if err := checkDuration(name, dur, false); err != nil {
 		return d.Errf("%v", err)
 	}
-	*dst = caddy.Duration(dur)
+	*dst = dur
 	return nil
 }
 

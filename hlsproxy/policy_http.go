@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/damrule"
+	"github.com/mediagate/caddy-mediagate/internal/caddyfilex"
 	"github.com/mediagate/caddy-mediagate/internal/promreg"
 )
 
@@ -134,13 +135,12 @@ func unmarshalHTTPPolicy(d *caddyfile.Dispenser, args []string) (*AssetPolicy, e
 		return nil, d.Err("asset_policy http: want one URL template, e.g. https://dam.example.com/rule?asset={asset}")
 	}
 	p := &AssetPolicy{Source: "http", httpRule: httpRule{URL: args[0]}}
-	seen := map[string]bool{}
+	blk := caddyfilex.NewBlock("hls_proxy: asset_policy http")
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		name := d.Val()
-		if seen[name] {
-			return nil, d.Errf("asset_policy http: repeated %s", name)
+		if err := blk.Once(d); err != nil {
+			return nil, err
 		}
-		seen[name] = true
+		name := d.Val()
 		var err error
 		switch name {
 		case "cache":
@@ -149,7 +149,7 @@ func unmarshalHTTPPolicy(d *caddyfile.Dispenser, args []string) (*AssetPolicy, e
 			err = durationArg(d, "asset_policy http: timeout", &p.Timeout)
 		case "asset_depth":
 			var v string
-			if v, err = oneArg(d); err == nil {
+			if v, err = caddyfilex.OneArg(d); err == nil {
 				n, perr := strconv.Atoi(v)
 				if perr != nil || n < 1 {
 					return nil, d.Errf("asset_policy http: asset_depth %q: want a positive number", v)
@@ -157,7 +157,7 @@ func unmarshalHTTPPolicy(d *caddyfile.Dispenser, args []string) (*AssetPolicy, e
 				p.AssetDepth = n
 			}
 		default:
-			return nil, d.Errf("unrecognized asset_policy http subdirective %q", name)
+			return nil, blk.Unknown(d)
 		}
 		if err != nil {
 			return nil, err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
 	"github.com/mediagate/caddy-mediagate/internal/authz"
+	"github.com/mediagate/caddy-mediagate/internal/caddyfilex"
 )
 
 func init() {
@@ -62,43 +63,40 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if d.NextArg() {
 		return d.ArgErr()
 	}
-	seen := make(map[string]bool)
+	blk := caddyfilex.NewBlock("edgeauth", "key", "entry")
 	for d.NextBlock(0) {
-		name := d.Val()
-		if name != "key" && name != "entry" {
-			if seen[name] {
-				return d.Errf("edgeauth: duplicate subdirective %q", name)
-			}
-			seen[name] = true
+		if err := blk.Once(d); err != nil {
+			return err
 		}
+		name := d.Val()
 		var err error
 		switch name {
 		case "key":
 			err = h.parseKeys(d)
 		case "algorithm":
-			if err = oneArg(d, &h.Algorithm); err == nil {
+			if h.Algorithm, err = caddyfilex.OneArg(d); err == nil {
 				if _, perr := edgetoken.ParseAlgorithm(h.Algorithm); perr != nil {
 					return d.Errf("edgeauth: %v", perr)
 				}
 			}
 		case "query":
-			err = oneArg(d, &h.Query)
+			h.Query, err = caddyfilex.OneArg(d)
 		case "cookie":
-			err = oneArg(d, &h.Cookie)
+			h.Cookie, err = caddyfilex.OneArg(d)
 			if err == nil && !validCookieName(h.Cookie) {
 				return d.Errf("edgeauth: invalid cookie name %q", h.Cookie)
 			}
 		case "header":
-			err = oneArg(d, &h.Header)
+			h.Header, err = caddyfilex.OneArg(d)
 		case "field_delimiter":
-			err = oneArg(d, &h.FieldDelimiter)
+			h.FieldDelimiter, err = caddyfilex.OneArg(d)
 		case "acl_delimiter":
-			err = oneArg(d, &h.ACLDelimiter)
+			h.ACLDelimiter, err = caddyfilex.OneArg(d)
 		case "salt":
-			err = oneArg(d, &h.Salt)
+			h.Salt, err = caddyfilex.OneArg(d)
 		case "clock_skew":
 			var s string
-			if err = oneArg(d, &s); err == nil {
+			if s, err = caddyfilex.OneArg(d); err == nil {
 				dur, perr := caddy.ParseDuration(s)
 				if perr != nil || dur < 0 {
 					return d.Errf("edgeauth: clock_skew %q: want a non-negative duration", s)
@@ -109,15 +107,15 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "url_mode":
 			err = h.parseURLMode(d)
 		case "keep_token":
-			err = noArgs(d, &h.KeepToken)
+			h.KeepToken, err = caddyfilex.Flag(d)
 		case "optional":
-			err = noArgs(d, &h.Optional)
+			h.Optional, err = caddyfilex.Flag(d)
 		case "entry":
 			err = h.parseEntry(d)
 		case "session_cookie":
 			h.SessionCookie, err = parseSessionCookie(d)
 		default:
-			return d.Errf("edgeauth: unknown subdirective %q", name)
+			return blk.Unknown(d)
 		}
 		if err != nil {
 			return err
@@ -188,18 +186,17 @@ func parseSessionCookie(d *caddyfile.Dispenser) (*SessionCookie, error) {
 	if d.NextArg() {
 		return nil, d.ArgErr()
 	}
-	seen := make(map[string]bool)
+	blk := caddyfilex.NewBlock("edgeauth: session_cookie")
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		name := d.Val()
-		if seen[name] {
-			return nil, d.Errf("edgeauth: session_cookie: duplicate subdirective %q", name)
+		if err := blk.Once(d); err != nil {
+			return nil, err
 		}
-		seen[name] = true
+		name := d.Val()
 		var err error
 		switch name {
 		case "lifetime":
 			var s string
-			if err = oneArg(d, &s); err == nil {
+			if s, err = caddyfilex.OneArg(d); err == nil {
 				dur, perr := caddy.ParseDuration(s)
 				if perr != nil {
 					return nil, d.Errf("edgeauth: session_cookie: lifetime %q: not a duration", s)
@@ -210,52 +207,31 @@ func parseSessionCookie(d *caddyfile.Dispenser) (*SessionCookie, error) {
 				sc.Lifetime = caddy.Duration(dur)
 			}
 		case "acl":
-			err = oneArg(d, &sc.ACL)
+			sc.ACL, err = caddyfilex.OneArg(d)
 			if err == nil {
 				if perr := authz.CheckTemplate(sc.ACL); perr != nil {
 					return nil, d.Errf("edgeauth: session_cookie: %v", perr)
 				}
 			}
 		case "same_site":
-			err = oneArg(d, &sc.SameSite)
+			sc.SameSite, err = caddyfilex.OneArg(d)
 			if err == nil {
 				if verr := checkSameSite(sc.SameSite); verr != nil {
 					return nil, d.Errf("%v", verr)
 				}
 			}
 		case "domain":
-			err = oneArg(d, &sc.Domain)
+			sc.Domain, err = caddyfilex.OneArg(d)
 		case "partitioned":
-			err = noArgs(d, &sc.Partitioned)
+			sc.Partitioned, err = caddyfilex.Flag(d)
 		default:
-			return nil, d.Errf("edgeauth: session_cookie: unknown subdirective %q", name)
+			return nil, blk.Unknown(d)
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
 	return sc, nil
-}
-
-// oneArg reads exactly one argument into dst.
-func oneArg(d *caddyfile.Dispenser, dst *string) error {
-	if !d.NextArg() {
-		return d.ArgErr()
-	}
-	*dst = d.Val()
-	if d.NextArg() {
-		return d.ArgErr()
-	}
-	return nil
-}
-
-// noArgs sets a flag that takes no argument.
-func noArgs(d *caddyfile.Dispenser, dst *bool) error {
-	if d.NextArg() {
-		return d.ArgErr()
-	}
-	*dst = true
-	return nil
 }
 
 // Interface guards

@@ -88,8 +88,8 @@ func TestUnmarshalCaddyfileErrorsCarryLine(t *testing.T) {
 	}{
 		{"inline argument", "edgeauth foo {\n}", ":1", "wrong argument count"},
 		{"unknown subdirective", "edgeauth {\n key 0a\n bogus 1\n}", ":3", `unknown subdirective "bogus"`},
-		{"duplicate algorithm", "edgeauth {\n algorithm sha1\n algorithm md5\n}", ":3", `duplicate subdirective "algorithm"`},
-		{"duplicate query", "edgeauth {\n query a\n query b\n}", ":3", "duplicate"},
+		{"duplicate algorithm", "edgeauth {\n algorithm sha1\n algorithm md5\n}", ":3", "edgeauth: algorithm given more than once"},
+		{"duplicate query", "edgeauth {\n query a\n query b\n}", ":3", "edgeauth: query given more than once"},
 		{"bad algorithm", "edgeauth {\n\n algorithm sha512\n}", ":3", "unknown algorithm"},
 		{"key without value", "edgeauth {\n key\n}", ":2", "wrong argument count"},
 		{"query with two values", "edgeauth {\n query a b\n}", ":2", "wrong argument count"},
@@ -104,12 +104,12 @@ func TestUnmarshalCaddyfileErrorsCarryLine(t *testing.T) {
 		{"session_cookie bad lifetime", "edgeauth {\n session_cookie {\n  lifetime 0s\n }\n}", ":3", "lifetime"},
 		{"session_cookie bad same_site", "edgeauth {\n session_cookie {\n  same_site loose\n }\n}", ":3", "same_site"},
 		{"session_cookie unknown", "edgeauth {\n session_cookie {\n  path /\n }\n}", ":3", `unknown subdirective "path"`},
-		{"session_cookie duplicate", "edgeauth {\n session_cookie {\n  domain a\n  domain b\n }\n}", ":4", "duplicate"},
+		{"session_cookie duplicate", "edgeauth {\n session_cookie {\n  domain a\n  domain b\n }\n}", ":4", "edgeauth: session_cookie: domain given more than once"},
 		{"odd-length literal key", "edgeauth {\n key 0123abc\n}", ":2", "odd number of hex digits"},
 		{"non-hex literal key", "edgeauth {\n key 00 zz11\n}", ":2", "not hex"},
 		{"session_cookie tilde acl", "edgeauth {\n session_cookie {\n  acl /~u/*\n }\n}", ":3", "literal path prefix"},
 		{"session_cookie two names", "edgeauth {\n session_cookie a b\n}", ":2", "wrong argument count"},
-		{"duplicate session_cookie", "edgeauth {\n session_cookie\n session_cookie\n}", ":3", "duplicate"},
+		{"duplicate session_cookie", "edgeauth {\n session_cookie\n session_cookie\n}", ":3", "edgeauth: session_cookie given more than once"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/mediagate/caddy-mediagate/internal/caddyfilex"
 	"github.com/mediagate/caddy-mediagate/internal/perimeter"
 )
 
@@ -79,15 +80,12 @@ func (s *SecureRoutes) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if d.NextArg() {
 		return d.ArgErr()
 	}
-	seen := map[string]bool{}
+	blk := caddyfilex.NewBlock("secure_routes", "allow")
 	for d.NextBlock(0) {
-		sub := d.Val()
-		if sub != "allow" {
-			if seen[sub] {
-				return d.Errf("secure_routes: %s given more than once", sub)
-			}
-			seen[sub] = true
+		if err := blk.Once(d); err != nil {
+			return err
 		}
+		sub := d.Val()
 		var err error
 		switch sub {
 		case "allow":
@@ -101,7 +99,7 @@ func (s *SecureRoutes) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "cors":
 			err = s.parseCORS(d)
 		default:
-			return d.Errf("secure_routes: unknown subdirective %q", sub)
+			return blk.Unknown(d)
 		}
 		if err != nil {
 			return err
@@ -215,13 +213,12 @@ func (s *SecureRoutes) parseCORS(d *caddyfile.Dispenser) error {
 	if _, err := perimeter.NewOriginSet(c.Origins); err != nil {
 		return d.Errf("secure_routes: cors: %v", err)
 	}
-	seen := map[string]bool{}
+	blk := caddyfilex.NewBlock("secure_routes: cors")
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		sub := d.Val()
-		if seen[sub] {
-			return d.Errf("secure_routes: cors: %s given more than once", sub)
+		if err := blk.Once(d); err != nil {
+			return err
 		}
-		seen[sub] = true
+		sub := d.Val()
 		switch sub {
 		case "allow_headers", "expose_headers":
 			names := d.RemainingArgs()
