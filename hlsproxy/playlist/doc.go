@@ -12,8 +12,10 @@
 // (nil dereference) on real playlists that have a blank line after an
 // EXT-X-KEY before the first segment. Rewrite therefore runs its own
 // single-pass line scanner, which also validates the structure it depends on
-// (sequence numbers, key scope, byte ranges); [Decode] offers grafov's model
-// of a playlist this package accepts, without the panic.
+// (sequence numbers, key scope, byte ranges). grafov earns its place in the
+// tests instead: internal/grafovref is the independent reference reader every
+// conformance playlist this package accepts is cross-checked against, and the
+// baseline of the playlist benchmarks; it is not linked into Caddy.
 //
 // The scanner refuses (ErrMalformed) playlists whose meaning players disagree
 // on, because keys, IVs, byte ranges and tokens derived from a wrong reading
