@@ -228,8 +228,8 @@ func unmarshalOrigin(d *caddyfile.Dispenser, oc *OriginConfig) error {
 			return err
 		}
 	}
-	if oc.PathStyle && oc.VirtualHosted {
-		return d.Errf("origin %s: path_style and virtual_hosted exclude each other", oc.URL)
+	if err := origin.CheckAddressing(oc.PathStyle, oc.VirtualHosted); err != nil {
+		return d.Errf("origin %s: %v", oc.URL, err) // NewS3's rule, here with its line
 	}
 	return nil
 }

@@ -131,3 +131,39 @@ func FuzzUnmarshalCaddyfile(f *testing.F) {
 		_ = h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(src))
 	})
 }
+
+// The S3 addressing and static-key rules live once (origin.CheckAddressing,
+// origin.CheckStaticKeys): a JSON config is refused in the words its
+// Caddyfile is, and the Caddyfile error also names the line.
+func TestS3OriginRulesReadTheSameInJSONAndCaddyfile(t *testing.T) {
+	cases := []struct {
+		name, caddyfile string
+		json            Handler
+		want            string
+	}{
+		{"addressing", "hls_proxy {\n origin s3://b {\n  region r\n  path_style\n  virtual_hosted\n }\n}",
+			Handler{Origins: []OriginConfig{{URL: "s3://b", Region: "r", PathStyle: true, VirtualHosted: true}}},
+			"path_style and virtual_hosted exclude each other"},
+		{"static keys", "hls_proxy {\n origin s3://b {\n  region r\n  access_key A\n }\n}",
+			Handler{Origins: []OriginConfig{{URL: "s3://b", Region: "r", AccessKey: "A"}}},
+			"access_key and secret_key go together"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := caddy.NewContext(caddy.Context{Context: t.Context()})
+			defer cancel()
+			jsonErr := c.json.Provision(ctx)
+			if jsonErr == nil || !strings.Contains(jsonErr.Error(), c.want) {
+				t.Errorf("JSON: %v, want %q", jsonErr, c.want)
+			}
+			var h Handler
+			cfErr := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(c.caddyfile))
+			if cfErr == nil {
+				cfErr = h.Provision(ctx)
+			}
+			if cfErr == nil || !strings.Contains(cfErr.Error(), c.want) {
+				t.Errorf("Caddyfile: %v, want %q", cfErr, c.want)
+			}
+		})
+	}
+}

@@ -73,8 +73,5 @@ func (c *OriginConfig) build(ctx context.Context, repl *caddy.Replacer, timeout 
 			return nil, err
 		}
 	}
-	if (cfg.AccessKey == "") != (cfg.SecretKey == "") {
-		return nil, fmt.Errorf("access_key and secret_key go together")
-	}
 	return origin.NewS3(ctx, cfg)
 }

@@ -72,11 +72,11 @@ func NewS3(ctx context.Context, c S3Config) (Origin, error) {
 	if !validBucket(c.Bucket) {
 		return nil, describe(name, fmt.Errorf("invalid bucket name %q", c.Bucket))
 	}
-	if c.PathStyle && c.VirtualHosted {
-		return nil, describe(name, errors.New("path_style and virtual-hosted addressing are exclusive"))
+	if err := CheckAddressing(c.PathStyle, c.VirtualHosted); err != nil {
+		return nil, describe(name, err)
 	}
-	if c.AccessKey != "" && c.SecretKey == "" || c.AccessKey == "" && c.SecretKey != "" {
-		return nil, describe(name, errors.New("access key and secret key go together"))
+	if err := CheckStaticKeys(c.AccessKey, c.SecretKey); err != nil {
+		return nil, describe(name, err)
 	}
 	o := &s3Origin{region: c.Region, signer: v4.NewSigner(func(so *v4.SignerOptions) {
 		so.DisableURIPathEscaping = true // S3 paths are escaped once, by us
@@ -267,4 +267,22 @@ func (o *s3Origin) Fetch(ctx context.Context, req *Request) (*Response, error) {
 		}
 		return hreq, nil
 	})
+}
+
+// CheckAddressing is the one rule for an S3 origin's addressing options,
+// applied by NewS3 (JSON and Caddyfile) and by the Caddyfile parser for the line.
+func CheckAddressing(pathStyle, virtualHosted bool) error {
+	if pathStyle && virtualHosted {
+		return errors.New("path_style and virtual_hosted exclude each other")
+	}
+	return nil
+}
+
+// CheckStaticKeys is the one rule for static credentials: an access key and
+// a secret key go together.
+func CheckStaticKeys(accessKey, secretKey string) error {
+	if (accessKey == "") != (secretKey == "") {
+		return errors.New("access_key and secret_key go together")
+	}
+	return nil
 }
