@@ -95,14 +95,12 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "salt":
 			h.Salt, err = caddyfilex.OneArg(d)
 		case "clock_skew":
-			var s string
-			if s, err = caddyfilex.OneArg(d); err == nil {
-				dur, perr := caddy.ParseDuration(s)
-				if perr != nil || dur < 0 {
-					return d.Errf("edgeauth: clock_skew %q: want a non-negative duration", s)
+			var skew caddy.Duration
+			if skew, err = caddyfilex.Duration(d, "edgeauth: clock_skew"); err == nil {
+				if verr := checkClockSkew(skew); verr != nil {
+					return d.Errf("%v", verr)
 				}
-				cd := caddy.Duration(dur)
-				h.ClockSkew = &cd
+				h.ClockSkew = &skew
 			}
 		case "url_mode":
 			err = h.parseURLMode(d)
@@ -195,16 +193,10 @@ func parseSessionCookie(d *caddyfile.Dispenser) (*SessionCookie, error) {
 		var err error
 		switch name {
 		case "lifetime":
-			var s string
-			if s, err = caddyfilex.OneArg(d); err == nil {
-				dur, perr := caddy.ParseDuration(s)
-				if perr != nil {
-					return nil, d.Errf("edgeauth: session_cookie: lifetime %q: not a duration", s)
-				}
-				if verr := checkLifetime(caddy.Duration(dur)); verr != nil {
+			if sc.Lifetime, err = caddyfilex.Duration(d, "edgeauth: session_cookie: lifetime"); err == nil {
+				if verr := checkLifetime(sc.Lifetime); verr != nil {
 					return nil, d.Errf("%v", verr)
 				}
-				sc.Lifetime = caddy.Duration(dur)
 			}
 		case "acl":
 			sc.ACL, err = caddyfilex.OneArg(d)

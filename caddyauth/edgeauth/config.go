@@ -140,9 +140,10 @@ func (c *Config) provision(logger *zap.Logger) error {
 	}
 	skew := time.Duration(0) // edgetoken default (10s)
 	if c.ClockSkew != nil {
+		if err := checkClockSkew(*c.ClockSkew); err != nil {
+			return err
+		}
 		switch d := time.Duration(*c.ClockSkew); {
-		case d < 0:
-			return errors.New("edgeauth: clock_skew must not be negative")
 		case d == 0:
 			skew = -1 // none
 		default:
@@ -266,6 +267,15 @@ func (c *Config) delimiters() (edgetoken.Delimiters, error) {
 }
 
 // checkLifetime is the one rule for session_cookie lifetime (Caddyfile and JSON).
+// checkClockSkew is the one rule for clock_skew (Caddyfile and JSON): not
+// negative; 0 means none.
+func checkClockSkew(d caddy.Duration) error {
+	if d < 0 {
+		return errors.New("edgeauth: clock_skew must not be negative")
+	}
+	return nil
+}
+
 func checkLifetime(d caddy.Duration) error {
 	if time.Duration(d) < time.Second {
 		return fmt.Errorf("edgeauth session_cookie: lifetime %s: must be at least 1s", time.Duration(d))

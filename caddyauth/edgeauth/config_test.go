@@ -66,7 +66,7 @@ func TestProvisionErrorsNameProblemNotKey(t *testing.T) {
 		{"bad entry", Config{Keys: []string{keyA}, Entry: []string{"["}}, "entry"},
 		{"bad same_site", Config{Keys: []string{keyA}, SessionCookie: &SessionCookie{SameSite: "loose"}}, "same_site"},
 		{"short lifetime", Config{Keys: []string{keyA}, SessionCookie: &SessionCookie{Lifetime: caddy.Duration(time.Millisecond)}}, "lifetime"},
-		{"negative skew", Config{Keys: []string{keyA}, ClockSkew: func() *caddy.Duration { d := caddy.Duration(-time.Second); return &d }()}, "clock_skew"},
+		{"negative skew", Config{Keys: []string{keyA}, ClockSkew: func() *caddy.Duration { d := caddy.Duration(-time.Second); return &d }()}, "edgeauth: clock_skew must not be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
