@@ -11,9 +11,10 @@ import (
 // The tests' HLS playlist reader: it reads a delivered playlist the way a
 // player does (hls.js, ffmpeg), following only EXT-X-MEDIA-SEQUENCE,
 // EXT-X-KEY, EXT-X-MAP, URI lines and URI="…" attributes. It is written by
-// hand on purpose and shares nothing with the code under test: production
-// parses and rewrites playlists with grafov/m3u8 and hlsproxy/playlist, and a
-// test client built on the same parser would agree with its bugs.
+// hand on purpose and shares no code with the readers it checks: hls_proxy
+// reads and rewrites playlists with hlsproxy/playlist's own scanner, and the
+// conformance tests cross-check that scanner with grafov/m3u8; a test client
+// built on either would agree with its bugs instead of catching them.
 //
 // URIs are returned as written; each caller resolves them with ResolveURI
 // against the playlist's URL and applies its own rule (same-site request
