@@ -1,11 +1,7 @@
 package attack
 
 import (
-	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -170,7 +166,7 @@ func encryptedAsset(t testing.TB, name, key1, key2 string, sample map[string][]b
 	}
 	seg := func(name, key string, iv []byte) {
 		a.Clear[name] = sample[name]
-		a.Raw[name] = encryptCBC(t, a.Keys[key], iv, sample[name])
+		a.Raw[name] = testutil.MustEncryptAES128(t, a.Keys[key], iv, sample[name])
 		a.Objects[name] = a.Raw[name]
 	}
 	head := "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-PLAYLIST-TYPE:VOD\n"
@@ -187,7 +183,7 @@ func encryptedAsset(t testing.TB, name, key1, key2 string, sample map[string][]b
 			k = key2
 			v1 += fmt.Sprintf("#EXT-X-KEY:METHOD=AES-128,URI=%q\n", key2)
 		}
-		seg(n, k, seqIV(int64(5+i)))
+		seg(n, k, testutil.SequenceIV(uint64(5+i)))
 		v1 += "#EXTINF:2.000000,\n" + n + "\n"
 	}
 	a.Objects["v0.m3u8"] = []byte(v0 + "#EXT-X-ENDLIST\n")
@@ -210,12 +206,6 @@ func syntheticClear(t testing.TB, name string) *asset {
 	return a
 }
 
-func seqIV(seq int64) []byte {
-	iv := make([]byte, 16)
-	binary.BigEndian.PutUint64(iv[8:], uint64(seq))
-	return iv
-}
-
 func randomBytes(t testing.TB, n int) []byte {
 	t.Helper()
 	b := make([]byte, n)
@@ -223,35 +213,6 @@ func randomBytes(t testing.TB, n int) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func encryptCBC(t testing.TB, key, iv, plain []byte) []byte {
-	t.Helper()
-	blk, err := aes.NewCipher(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pad := 16 - len(plain)%16
-	buf := append(append([]byte(nil), plain...), bytes.Repeat([]byte{byte(pad)}, pad)...)
-	cipher.NewCBCEncrypter(blk, iv).CryptBlocks(buf, buf)
-	return buf
-}
-
-func decryptCBC(key, iv, data []byte) ([]byte, error) {
-	blk, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	if len(data) == 0 || len(data)%aes.BlockSize != 0 {
-		return nil, fmt.Errorf("ciphertext of %d bytes is not a whole number of blocks", len(data))
-	}
-	out := make([]byte, len(data))
-	cipher.NewCBCDecrypter(blk, iv).CryptBlocks(out, data)
-	n := int(out[len(out)-1])
-	if n == 0 || n > aes.BlockSize || !bytes.Equal(out[len(out)-n:], bytes.Repeat([]byte{byte(n)}, n)) {
-		return nil, fmt.Errorf("bad PKCS#7 padding (wrong key or IV)")
-	}
-	return out[:len(out)-n], nil
 }
 
 // metaDirs are directories of asset a whose names hold token metacharacters,
@@ -302,8 +263,8 @@ func writeFixtures(t testing.TB, g *testutil.VGW) map[string]*asset {
 		Keys: map[string][]byte{"k": randomBytes(t, 16), "k.dat": randomBytes(t, 16)}}
 	seg := randomBytes(t, 188*30)
 	pub.Clear["s0.ts"] = seg
-	pub.Raw["s0.ts"] = encryptCBC(t, pub.Keys["k"], fixedIV, seg)
-	pub.Raw["s1.ts"] = encryptCBC(t, pub.Keys["k.dat"], fixedIV, seg)
+	pub.Raw["s0.ts"] = testutil.MustEncryptAES128(t, pub.Keys["k"], fixedIV, seg)
+	pub.Raw["s1.ts"] = testutil.MustEncryptAES128(t, pub.Keys["k.dat"], fixedIV, seg)
 	pub.Objects["index.m3u8"] = fmt.Appendf(nil, "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"+
 		"#EXT-X-KEY:METHOD=AES-128,URI=\"k\",IV=0x%x\n#EXTINF:2.000000,\ns0.ts\n"+
 		"#EXT-X-KEY:METHOD=AES-128,URI=\"k.dat\",IV=0x%x\n#EXTINF:2.000000,\ns1.ts\n#EXT-X-ENDLIST\n", fixedIV, fixedIV)

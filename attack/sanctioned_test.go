@@ -104,11 +104,7 @@ func play(t *testing.T, st *stack, c *client, s *site, name, tok, cookie string)
 					}
 					key, keys[sg.Key] = kres.Body, kres.Body
 				}
-				iv := sg.IV
-				if iv == nil {
-					iv = seqIV(sg.Seq)
-				}
-				if clear, err = decryptCBC(key, iv, res.Body); err != nil {
+				if clear, err = testutil.DecryptAES128(key, sg.DecryptIV(), res.Body); err != nil {
 					st.reg.fail(t, "%s (%s): segment %s: %v", st.reg.describe(s, r), flow, sg.Name, err)
 					continue
 				}

@@ -115,8 +115,8 @@ func TestEveryModeDeliversSegmentsThatDecryptToTheSourceBytes(t *testing.T) {
 					t.Fatalf("%s: %d segments, want 3", variant, len(segs))
 				}
 				for _, s := range segs {
-					if (s.method == "AES-128") != tc.wantEncrypted {
-						t.Errorf("%s: segment %s has METHOD=%q, want encrypted=%v", variant, s.name, s.method, tc.wantEncrypted)
+					if (s.Method == "AES-128") != tc.wantEncrypted {
+						t.Errorf("%s: segment %s has METHOD=%q, want encrypted=%v", variant, s.name, s.Method, tc.wantEncrypted)
 					}
 					got := fetchSegment(t, c, s)
 					want, err := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "testdata", "sample", "clear", s.name))

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 // load is players starting short views over and over through one HAProxy
@@ -87,16 +89,29 @@ func (l *load) oneView(t *testing.T) {
 	if pl == nil {
 		return
 	}
-	segs := parseMedia(string(pl))
-	data := get(resolve(t, base+"v0.m3u8", segs[0].uri))
-	if data == nil || segs[0].keyURI == "" {
+	segs, err := testutil.MediaSegments(pl)
+	if err != nil || len(segs) == 0 {
+		l.fail(fmt.Sprintf("v0.m3u8: %d segments: %v", len(segs), err))
 		return
 	}
-	key := get(resolve(t, base+"v0.m3u8", segs[0].keyURI))
+	// of the playlist: resolved without t.Fatal
+	of := func(ref string) []byte {
+		u, err := testutil.ResolveURI(base+"v0.m3u8", ref)
+		if err != nil {
+			l.fail(fmt.Sprintf("v0.m3u8: URI %q: %v", ref, err))
+			return nil
+		}
+		return get(u.String())
+	}
+	data := of(segs[0].URI)
+	if data == nil || segs[0].Method != "AES-128" || segs[0].KeyURI == "" {
+		return
+	}
+	key := of(segs[0].KeyURI)
 	if key == nil {
 		return
 	}
-	if got, err := tryDecrypt(key, mustIV(segs[0]), data); err != nil || !bytes.Equal(got, l.first) {
+	if got, err := testutil.DecryptAES128(key, segs[0].DecryptIV(), data); err != nil || !bytes.Equal(got, l.first) {
 		l.fail(fmt.Sprintf("first segment does not decrypt to the source with the served key (%v)", err))
 		return
 	}

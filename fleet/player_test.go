@@ -2,11 +2,7 @@ package fleet
 
 import (
 	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/tls"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -120,69 +115,16 @@ func redact(u string) string {
 	return u
 }
 
-// segment is one media segment (or init section) of a media playlist with
-// the key in force for it.
-type segment struct {
-	uri       string
-	seq       uint64
-	keyURI    string // "" when clear
-	keyIV     string // "" = from the sequence number
-	isInitMap bool
-}
-
-// parseMedia reads what the decoding needs from a media playlist.
-func parseMedia(text string) []segment {
-	var segs []segment
-	var seq uint64
-	var keyURI, keyIV string
-	for line := range strings.SplitSeq(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
-		switch {
-		case strings.HasPrefix(line, "#EXT-X-MEDIA-SEQUENCE:"):
-			seq, _ = strconv.ParseUint(strings.TrimPrefix(line, "#EXT-X-MEDIA-SEQUENCE:"), 10, 64)
-		case strings.HasPrefix(line, "#EXT-X-KEY:"):
-			keyURI, keyIV = "", ""
-			if attr(line, "METHOD") == "AES-128" {
-				keyURI, keyIV = attr(line, "URI"), attr(line, "IV")
-			}
-		case strings.HasPrefix(line, "#EXT-X-MAP:"):
-			segs = append(segs, segment{uri: attr(line, "URI"), keyURI: keyURI, keyIV: keyIV, isInitMap: true})
-		case line != "" && !strings.HasPrefix(line, "#"):
-			segs = append(segs, segment{uri: line, seq: seq, keyURI: keyURI, keyIV: keyIV})
-			seq++
-		}
+// mediaSegments reads what the decoding needs from a media playlist with
+// testutil's independent HLS reader: the segments and the init sections of
+// EXT-X-MAP, each with the key in force for it.
+func mediaSegments(t testing.TB, pl []byte) []testutil.Segment {
+	t.Helper()
+	segs, err := testutil.MediaSegments(pl)
+	if err != nil {
+		t.Fatalf("media playlist: %v", err)
 	}
 	return segs
-}
-
-// attr returns one attribute of a tag line (quoted or not).
-func attr(line, name string) string {
-	i := strings.Index(line, ","+name+"=")
-	if j := strings.Index(line, ":"+name+"="); j >= 0 {
-		i = j
-	}
-	if i < 0 {
-		return ""
-	}
-	v := line[i+len(name)+2:]
-	if strings.HasPrefix(v, `"`) {
-		return v[1 : 1+strings.IndexByte(v[1:], '"')]
-	}
-	if k := strings.IndexByte(v, ','); k >= 0 {
-		v = v[:k]
-	}
-	return v
-}
-
-// variantURIs lists the variant playlists of a multivariant playlist.
-func variantURIs(text string) []string {
-	var out []string
-	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
-	for i, line := range lines {
-		if strings.HasPrefix(line, "#EXT-X-STREAM-INF:") && i+1 < len(lines) {
-			out = append(out, lines[i+1])
-		}
-	}
-	return out
 }
 
 // decode returns the plaintext of every segment of a media playlist;
@@ -190,10 +132,10 @@ func variantURIs(text string) []string {
 func decode(t testing.TB, text string, fetch, key func(uri string) []byte) [][]byte {
 	t.Helper()
 	var out [][]byte
-	for _, s := range parseMedia(text) {
-		data := fetch(s.uri)
-		if s.keyURI != "" {
-			data = decryptCBC(t, key(s.keyURI), mustIV(s), data)
+	for _, s := range mediaSegments(t, []byte(text)) {
+		data := fetch(s.URI)
+		if s.Method == "AES-128" {
+			data = decryptCBC(t, key(s.KeyURI), s.DecryptIV(), data)
 		}
 		out = append(out, data)
 	}
@@ -202,7 +144,7 @@ func decode(t testing.TB, text string, fetch, key func(uri string) []byte) [][]b
 
 func decryptCBC(t testing.TB, key, iv, ct []byte) []byte {
 	t.Helper()
-	out, err := tryDecrypt(key, iv, ct)
+	out, err := testutil.DecryptAES128(key, iv, ct)
 	if err != nil {
 		t.Fatalf("cannot decrypt the segment with the key and IV the player got: %v", err)
 	}
@@ -222,7 +164,7 @@ func sourcePlain(t testing.TB, stream string) [][]byte {
 		return b
 	}
 	var out [][]byte
-	for _, v := range variantURIs(string(read("master.m3u8"))) {
+	for _, v := range testutil.URILines(read("master.m3u8")) {
 		out = append(out, decode(t, string(read(v)), read, read)...)
 	}
 	return out
@@ -247,7 +189,7 @@ func (p *player) play(base, stream, token string, n int) view {
 	masterURL := base + "/hls/" + stream + "/master.m3u8"
 	master, inst := p.mustGet(masterURL + "?__token__=" + token)
 	v.masterInstance = inst
-	for _, vu := range variantURIs(string(master)) {
+	for _, vu := range testutil.URILines(master) {
 		plURL := resolve(p.t, masterURL, vu)
 		pl, inst := p.mustGet(plURL)
 		v.playlistInstance[vu] = inst
@@ -280,16 +222,13 @@ func (p *player) play(base, stream, token string, n int) view {
 	return v
 }
 
+// resolve resolves a URI of a playlist against the playlist's URL.
 func resolve(t testing.TB, base, ref string) string {
-	b, err := url.Parse(base)
+	r, err := testutil.ResolveURI(base, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := url.Parse(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b.ResolveReference(r).String()
+	return r.String()
 }
 
 // sameSegments says whether a view decoded to the source, segment by segment.
@@ -319,31 +258,4 @@ func distinct(names ...string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// tryDecrypt is decryptCBC without a testing.T (for load goroutines).
-func tryDecrypt(key, iv, ct []byte) ([]byte, error) {
-	if len(key) != 16 || len(ct) == 0 || len(ct)%16 != 0 {
-		return nil, fmt.Errorf("%d bytes with a %d-byte key", len(ct), len(key))
-	}
-	b, _ := aes.NewCipher(key)
-	out := make([]byte, len(ct))
-	cipher.NewCBCDecrypter(b, iv).CryptBlocks(out, ct)
-	pad := int(out[len(out)-1])
-	if pad < 1 || pad > 16 || !bytes.Equal(out[len(out)-pad:], bytes.Repeat([]byte{byte(pad)}, pad)) {
-		return nil, errors.New("bad padding")
-	}
-	return out[:len(out)-pad], nil
-}
-
-// mustIV is the IV of a segment: its key's IV attribute or its sequence number.
-func mustIV(s segment) []byte {
-	iv := make([]byte, 16)
-	if s.keyIV == "" {
-		binary.BigEndian.PutUint64(iv[8:], s.seq)
-		return iv
-	}
-	b, _ := hex.DecodeString(strings.TrimPrefix(strings.TrimPrefix(s.keyIV, "0x"), "0X"))
-	copy(iv[16-min(16, len(b)):], b)
-	return iv
 }

@@ -157,12 +157,12 @@ func (f *fleet) killMidTransfer(t *testing.T) string {
 	base := f.front["encrypt"] + "/hls/big/"
 	p.mustGet(base + "master.m3u8?__token__=" + f.token("old", "big"))
 	pl, _ := p.mustGet(base + "index.m3u8")
-	segs := parseMedia(string(pl))
-	if len(segs) != 1 || segs[0].keyURI == "" {
+	segs := mediaSegments(t, pl)
+	if len(segs) != 1 || segs[0].Method != "AES-128" || segs[0].KeyURI == "" {
 		t.Fatalf("big playlist: %+v", segs)
 	}
-	key, _ := p.mustGet(resolve(t, base+"index.m3u8", segs[0].keyURI))
-	segURL := resolve(t, base+"index.m3u8", segs[0].uri)
+	key, _ := p.mustGet(resolve(t, base+"index.m3u8", segs[0].KeyURI))
+	segURL := resolve(t, base+"index.m3u8", segs[0].URI)
 
 	resp, err := p.client.Get(segURL)
 	if err != nil || resp.StatusCode != 200 {
@@ -190,10 +190,10 @@ func (f *fleet) killMidTransfer(t *testing.T) string {
 	if inst == victim {
 		t.Fatalf("the retry was served by the dead instance %s", victim)
 	}
-	if segs[0].keyIV == "" {
+	if segs[0].IV == nil {
 		t.Fatal("derived key without an explicit IV")
 	}
-	if got := decryptCBC(t, key, mustIV(segs[0]), body); !bytes.Equal(got, f.blob) {
+	if got := decryptCBC(t, key, segs[0].DecryptIV(), body); !bytes.Equal(got, f.blob) {
 		t.Fatalf("the retried segment from %s does not decrypt to the original", inst)
 	}
 	t.Logf("the retry came whole from %s in %s", inst, time.Since(start).Round(time.Millisecond))

@@ -2,8 +2,6 @@ package reliability
 
 import (
 	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -54,7 +52,7 @@ func newAsset(t testing.TB, name string, corrupt bool) *asset {
 	for seg, n := range segSizes {
 		p := randomBytes(t, n)
 		a.Plain[seg] = p
-		a.Cipher[seg] = encryptCBC(t, a.Key, a.IV, p)
+		a.Cipher[seg] = testutil.MustEncryptAES128(t, a.Key, a.IV, p)
 	}
 	if corrupt {
 		a.Cipher["seg1.ts"] = a.Cipher["seg1.ts"][:1001]
@@ -63,18 +61,6 @@ func newAsset(t testing.TB, name string, corrupt bool) *asset {
 		"#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-KEY:METHOD=AES-128,URI=\"key.bin\",IV=0x%s\n"+
 		"#EXTINF:2.000000,\nseg0.ts\n#EXTINF:2.000000,\nseg1.ts\n#EXT-X-ENDLIST\n", hex.EncodeToString(a.IV))
 	return a
-}
-
-func encryptCBC(t testing.TB, key, iv, plain []byte) []byte {
-	t.Helper()
-	blk, err := aes.NewCipher(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pad := 16 - len(plain)%16
-	buf := append(append([]byte(nil), plain...), bytes.Repeat([]byte{byte(pad)}, pad)...)
-	cipher.NewCBCEncrypter(blk, iv).CryptBlocks(buf, buf)
-	return buf
 }
 
 // writeAsset copies an asset into bucket/<name>/ of the gateway directory.
