@@ -19,8 +19,8 @@ import (
 // DEMO_SMOKE=1 mode (what `make demo` starts, checked with curl) on free ports.
 func TestDemoSmokeServesTheTokenizedPlaylistRefusesTheBareOneAndCleansUp(t *testing.T) {
 	requireCaddy(t)
-	requireTool(t, "curl")
-	requireTool(t, "openssl")
+	testutil.RequireTool(t, "curl")
+	testutil.RequireTool(t, "openssl")
 	if testutil.VersityGWPath() == "" {
 		testutil.Unavailable(t, "versitygw not found (make deps)")
 	}

@@ -30,7 +30,7 @@ type nodeCase struct {
 // nodeTokens runs e2e/edgeauth-node.mjs on the cases and returns the SDK's tokens.
 func nodeTokens(t *testing.T, key string, cases []nodeCase) []string {
 	t.Helper()
-	requireNodeModules(t)
+	testutil.NodeModules(t, e2eModules...) // node and Akamai's EdgeAuth SDK
 	type in struct {
 		Options map[string]any `json:"options"`
 		ACL     string         `json:"acl,omitempty"`
@@ -137,7 +137,7 @@ func TestAkamaiNodeSDKTokensVerifyAndOpenOnlyTheirRequest(t *testing.T) {
 // Akamai's Node SDK: tokenized URIs under encrypt (segments and the derived key), and the
 // hybrid cookie flow from an entry token signed for the master playlist alone.
 func TestFFprobePlaysThroughAkamaiNodeSDKTokens(t *testing.T) {
-	ffprobe := requireTool(t, "ffprobe")
+	ffprobe := testutil.RequireTool(t, "ffprobe")
 	st := startStack(t)
 	want := sourceFrames(t, ffprobe, "clear")
 	toks := nodeTokens(t, st.Key, []nodeCase{

@@ -7,31 +7,13 @@
 // Each page runs in a fresh browser context. Usage:
 //   node embed.mjs --page https://127.0.0.1:PORT/case0.html [--page ...] [--min-time 1] [--timeout 30000]
 // Exit status: 0 when every result was printed, 2 when the driver failed.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import puppeteer from "puppeteer-core";
+import { inFreshContext, parseArgs, printResult, recordConsole, run, sleep, withBrowser } from "./driver.mjs";
 
-function parseArgs(argv) {
-  const opts = { pages: [], minTime: 1, timeout: 30000, chromium: process.env.CHROMIUM || "/usr/bin/chromium" };
-  for (let i = 2; i < argv.length; i++) {
-    const next = () => {
-      if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`);
-      return argv[++i];
-    };
-    switch (argv[i]) {
-      case "--page": opts.pages.push(next()); break;
-      case "--min-time": opts.minTime = Number(next()); break;
-      case "--timeout": opts.timeout = Number(next()); break;
-      case "--chromium": opts.chromium = next(); break;
-      default: throw new Error(`unknown argument ${argv[i]}`);
-    }
-  }
+function options(argv) {
+  const opts = parseArgs(argv, { pages: [] }, { "--page": (o, v) => o.pages.push(v) });
   if (opts.pages.length === 0) throw new Error("--page is required");
   return opts;
 }
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // readEmbed reads the iframe's state: the player's report, or the error page's text.
 function readEmbed() {
@@ -53,14 +35,13 @@ function readEmbed() {
   };
 }
 
-async function embedPage(browser, pageURL, opts) {
-  const context = await browser.createBrowserContext();
-  const requests = [];
-  const consoleLines = [];
-  let status = null;
-  try {
+function embedPage(browser, pageURL, opts) {
+  return inFreshContext(browser, async (context) => {
+    const requests = [];
+    const consoleLines = [];
+    let status = null;
     const page = await context.newPage();
-    page.on("console", (m) => consoleLines.push(`${m.type()}: ${m.text()}`.slice(0, 300)));
+    recordConsole(page, consoleLines, 300, false);
     page.on("request", (r) => {
       requests.push({ url: r.url().slice(0, 300), frame: r.frame() === page.mainFrame() ? "top" : "embed" });
     });
@@ -102,38 +83,12 @@ async function embedPage(browser, pageURL, opts) {
       requests,
       console: consoleLines.slice(-20),
     };
-  } finally {
-    await context.close().catch(() => {});
-  }
+  });
 }
 
-async function main() {
-  const opts = parseArgs(process.argv);
-  const profile = mkdtempSync(join(tmpdir(), "mediagate-chromium-"));
-  let browser;
-  try {
-    browser = await puppeteer.launch({
-      executablePath: opts.chromium,
-      userDataDir: profile,
-      headless: true,
-      acceptInsecureCerts: true,
-      args: [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--autoplay-policy=no-user-gesture-required", "--ignore-certificate-errors",
-        "--disable-dev-shm-usage", "--mute-audio",
-      ],
-    });
-    for (const pageURL of opts.pages) {
-      process.stdout.write(JSON.stringify(await embedPage(browser, pageURL, opts)) + "\n");
-    }
-  } finally {
-    if (browser) await browser.close().catch(() => {});
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
-
-main().catch((e) => {
-  process.stderr.write(`embed.mjs: ${e.stack || e}\n`);
-  process.exit(2);
+run("embed.mjs", async () => {
+  const opts = options(process.argv);
+  await withBrowser(opts, [], async (browser) => {
+    for (const pageURL of opts.pages) printResult(await embedPage(browser, pageURL, opts));
+  });
 });

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -14,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"text/template"
 	"time"
 
 	"github.com/mediagate/caddy-mediagate/internal/testutil"
@@ -25,21 +23,7 @@ import (
 // that serves static pages holding the iframe. The media site tokenizes URIs: in a cross-site
 // iframe the media host is a third party, so the player does not rely on its cookie (the
 // cookie site, hybrid mode without tokenize, measures that).
-var embedCaddyfile = template.Must(template.New("Caddyfile").Parse(`{
-	admin 127.0.0.1:{{.Admin}}
-	local_certs
-	skip_install_trust
-	auto_https disable_redirects
-	http_port {{.HTTP}}
-	https_port {{.HTTPS}}
-	servers {
-		protocols h1 h2
-	}
-	log {
-		output stderr
-		level INFO
-	}
-}
+var embedCaddyfile = testutil.CaddyfileTemplate("Caddyfile", `{{global .Admin .HTTP .HTTPS}}
 
 https://127.0.0.1:{{.Site}} {
 	tls internal
@@ -73,12 +57,7 @@ https://localhost:{{.Cookie}} {
 		frame_ancestors https://127.0.0.1:{{.Site}} https://localhost:{{.Same}}
 	}
 	hls_proxy {
-		origin s3://media/ {
-			region us-east-1
-			endpoint {{.S3Endpoint}}
-			access_key {env.E2E_S3_ACCESS_KEY}
-			secret_key {env.E2E_S3_SECRET_KEY}
-		}
+		{{s3origin .S3Endpoint "E2E_S3_ACCESS_KEY" "E2E_S3_SECRET_KEY"}}
 		strip_prefix /hls
 	}
 }
@@ -95,17 +74,12 @@ https://localhost:{{.Media}} {
 		frame_ancestors https://127.0.0.1:{{.Site}}
 	}
 	hls_proxy {
-		origin s3://media/ {
-			region us-east-1
-			endpoint {{.S3Endpoint}}
-			access_key {env.E2E_S3_ACCESS_KEY}
-			secret_key {env.E2E_S3_SECRET_KEY}
-		}
+		{{s3origin .S3Endpoint "E2E_S3_ACCESS_KEY" "E2E_S3_SECRET_KEY"}}
 		strip_prefix /hls
 		tokenize
 	}
 }
-`))
+`)
 
 type embedStack struct {
 	Key, Media, Site, Other, SiteDir string
@@ -116,12 +90,7 @@ type embedStack struct {
 func startEmbedStack(t *testing.T) *embedStack {
 	t.Helper()
 	caddyBin := requireCaddy(t)
-	root := testutil.RepoRoot(t)
-	access, secret := "e2e"+testutil.RandomHex(t, 6), testutil.RandomHex(t, 20)
-	vgw := testutil.StartVersityGW(t, testutil.VGWOptions{Access: access, Secret: secret, NoMeta: true, Buckets: []string{"media"}})
-	if err := os.CopyFS(filepath.Join(vgw.Dir, "media"), os.DirFS(filepath.Join(root, "testdata", "sample"))); err != nil {
-		t.Fatalf("copying the sample into the bucket: %v", err)
-	}
+	vgw := testutil.StartSampleBucket(t, "e2e")
 	ports := testutil.FreePorts(t, 8)
 	dir := t.TempDir()
 	data := struct {
@@ -142,7 +111,7 @@ func startEmbedStack(t *testing.T) *embedStack {
 	testutil.StartCaddyWith(t, testutil.CaddyOptions{
 		Caddyfile: cf.String(), Admin: data.Admin, Ready: 60 * time.Second,
 		Ports: []int{data.Site, data.Other, data.Media, data.Cookie, data.Same},
-		Env:   []string{"E2E_EDGEAUTH_KEY=" + st.Key, "E2E_S3_ACCESS_KEY=" + access, "E2E_S3_SECRET_KEY=" + secret},
+		Env:   []string{"E2E_EDGEAUTH_KEY=" + st.Key, "E2E_S3_ACCESS_KEY=" + vgw.Access, "E2E_S3_SECRET_KEY=" + vgw.Secret},
 	})
 	return st
 }
@@ -193,29 +162,12 @@ func (r embedResult) String() string {
 
 func runEmbed(t *testing.T, pages []string) []embedResult {
 	t.Helper()
-	args := []string{filepath.Join(testutil.RepoRoot(t), "e2e", "embed.mjs"), "--timeout", "40000", "--min-time", "1", "--chromium", requireChromium(t)}
+	args := []string{"--timeout", "40000", "--min-time", "1", "--chromium", testutil.Chromium(t)}
 	for _, p := range pages {
 		args = append(args, "--page", p)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(len(pages))*60*time.Second)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "node", args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("embed.mjs: %v\nstderr: %s", err, stderr.String())
-	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	if len(lines) != len(pages) {
-		t.Fatalf("embed.mjs printed %d results for %d pages", len(lines), len(pages))
-	}
-	res := make([]embedResult, len(lines))
-	for i, l := range lines {
-		if err := json.Unmarshal([]byte(l), &res[i]); err != nil {
-			t.Fatalf("embed.mjs printed %q: %v", redact(l), err)
-		}
-	}
-	return res
+	return testutil.RunDriver[embedResult](t, testutil.Driver{Script: "embed.mjs", Args: args,
+		Timeout: time.Duration(len(pages)) * 60 * time.Second, Results: len(pages), Show: redact})
 }
 
 // iframe is the snippet of the embed command with its src replaced (for tokens it cannot mint).

@@ -78,7 +78,7 @@ func (e mediaEntry) entryURL(t *testing.T, stream string) string {
 // page — in hls.js, Shaka Player and video.js in Chromium from that page's origin, with
 // credentials. A gated site must also refuse a variant playlist asked without token or cookie.
 func TestEveryDocumentedCaddyfilePlaysWithTheTokenOnlyOnTheEntry(t *testing.T) {
-	ffprobe := requireTool(t, "ffprobe")
+	ffprobe := testutil.RequireTool(t, "ffprobe")
 	requireWebPlayers(t)
 	bin := requireCaddy(t)
 	configs, skipped := documentedConfigs(t)

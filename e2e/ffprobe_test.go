@@ -31,7 +31,7 @@ func sourceFrames(t *testing.T, ffprobe, stream string) []string {
 func withToken(u, tok string) string { return u + "?__token__=" + tok }
 
 func TestFFprobeDecodesEveryFrameThroughTokenizedURIs(t *testing.T) {
-	ffprobe := requireTool(t, "ffprobe")
+	ffprobe := testutil.RequireTool(t, "ffprobe")
 	st := startStack(t)
 	clear := sourceFrames(t, ffprobe, "clear")
 	fmp4 := sourceFrames(t, ffprobe, "fmp4")
@@ -62,7 +62,7 @@ func TestFFprobeDecodesEveryFrameThroughTokenizedURIs(t *testing.T) {
 }
 
 func TestFFprobeDecodesEveryFrameThroughHybridCookie(t *testing.T) {
-	ffprobe := requireTool(t, "ffprobe")
+	ffprobe := testutil.RequireTool(t, "ffprobe")
 	st := startStack(t)
 	for _, stream := range []string{"clear", "fmp4"} {
 		t.Run(stream, func(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"text/template"
 	"time"
 
 	"github.com/mediagate/caddy-mediagate/internal/testutil"
@@ -41,11 +40,6 @@ const (
 	rotateEvery = 2 * time.Second
 )
 
-type liveSite struct {
-	Name, Encryption, Origin string // Origin "" is the S3 bucket
-	Port                     int
-}
-
 type liveStack struct {
 	Key       string            // EdgeAuth key (hex)
 	Media     map[string]string // site name -> https://localhost:PORT
@@ -56,71 +50,16 @@ type liveStack struct {
 	rotations func() int // keys the aes stream has used so far
 }
 
-var liveCaddyfile = template.Must(template.New("live").Parse(`{
-	admin 127.0.0.1:{{.Admin}}
-	local_certs
-	skip_install_trust
-	auto_https disable_redirects
-	http_port {{.HTTP}}
-	https_port {{.HTTPS}}
-	servers {
-		protocols h1 h2
-	}
-	log {
-		output stderr
-		level INFO
-	}
-}
+var liveCaddyfile = e2eCaddyfile("live", `{{global .Admin .HTTP .HTTPS}}
 
-https://localhost:{{.Page}} {
-	handle /node_modules/* {
-		root * {{.E2EDir}}
-		file_server
-	}
-	handle {
-		root * {{.PlayerDir}}
-		file_server
-	}
-}
+{{template "page" .}}
 
 # The file_server origin: the bucket directory ffmpeg writes into.
 http://127.0.0.1:{{.FileOrigin}} {
 	root * {{.BucketDir}}
 	file_server
 }
-{{range .Sites}}
-# {{.Name}}
-https://localhost:{{.Port}} {
-	secure_routes {
-		allow GET HEAD /hls/* /keys/*
-		cors https://localhost:{{$.Page}}
-	}
-	edgeauth {
-		key {env.E2E_EDGEAUTH_KEY}
-	}
-	hls_proxy {
-{{- if .Origin}}
-		origin {{.Origin}}
-{{- else}}
-		origin s3://media/ {
-			region us-east-1
-			endpoint {{$.S3Endpoint}}
-			access_key {env.E2E_S3_ACCESS_KEY}
-			secret_key {env.E2E_S3_SECRET_KEY}
-		}
-{{- end}}
-		strip_prefix /hls
-		encryption {{.Encryption}}
-		key_secret {env.E2E_HLS_KEY_SECRET}
-		key_path /keys
-		tokenize
-	}
-	handle_errors {
-		header X-Edgeauth-Reason "{http.auth.edgeauth.reason}"
-		respond "{http.auth.edgeauth.reason}" {http.error.status_code}
-	}
-}
-{{end}}`))
+{{template "sites" .}}`)
 
 // startLiveStack starts versitygw, the ffmpeg writers of streams, the
 // LL-HLS stand-in and bin/caddy; everything stops at t.Cleanup. It returns
@@ -128,10 +67,9 @@ https://localhost:{{.Port}} {
 func startLiveStack(t *testing.T, streams ...string) *liveStack {
 	t.Helper()
 	requireCaddy(t) // skips (fails under CI) without bin/caddy; notes a stale build
-	ffmpeg := requireTool(t, "ffmpeg")
+	ffmpeg := testutil.RequireTool(t, "ffmpeg")
 	root := testutil.RepoRoot(t)
-	access, secret := "live"+testutil.RandomHex(t, 6), testutil.RandomHex(t, 20)
-	vgw := testutil.StartVersityGW(t, testutil.VGWOptions{Access: access, Secret: secret, NoMeta: true, Buckets: []string{"media"}})
+	vgw := testutil.StartMediaBucket(t, "live")
 	st := &liveStack{
 		Key: testutil.RandomHex(t, 32), Media: map[string]string{},
 		BucketDir: filepath.Join(vgw.Dir, "media"), LL: testutil.StartLLHLS(t, 8),
@@ -142,13 +80,13 @@ func startLiveStack(t *testing.T, streams ...string) *liveStack {
 	}
 
 	ports := testutil.FreePorts(t, 5+6)
-	sites := []liveSite{
-		{Name: liveS3, Encryption: "passthrough"},
-		{Name: liveHTTP, Encryption: "passthrough", Origin: fmt.Sprintf("http://127.0.0.1:%d", ports[4])},
-		{Name: liveDecrypt, Encryption: "decrypt"},
-		{Name: liveEncrypt, Encryption: "encrypt"},
-		{Name: liveReencrypt, Encryption: "reencrypt"},
-		{Name: liveLL, Encryption: "passthrough", Origin: st.LL.URL},
+	sites := []mediaSite{ // tokenize, the S3 bucket unless Origin says otherwise
+		{Name: liveS3, Encryption: "passthrough", Tokenize: true},
+		{Name: liveHTTP, Encryption: "passthrough", Origin: fmt.Sprintf("http://127.0.0.1:%d", ports[4]), Tokenize: true},
+		{Name: liveDecrypt, Encryption: "decrypt", Tokenize: true},
+		{Name: liveEncrypt, Encryption: "encrypt", Tokenize: true},
+		{Name: liveReencrypt, Encryption: "reencrypt", Tokenize: true},
+		{Name: liveLL, Encryption: "passthrough", Origin: st.LL.URL, Tokenize: true},
 	}
 	for i := range sites {
 		sites[i].Port = ports[5+i]
@@ -168,7 +106,7 @@ func startLiveStack(t *testing.T, streams ...string) *liveStack {
 		Caddyfile: cf.String(), Admin: ports[0], Ready: 60 * time.Second,
 		Ports: append([]int{ports[3]}, ports[5:]...),
 		Env: []string{"E2E_EDGEAUTH_KEY=" + st.Key, "E2E_HLS_KEY_SECRET=" + testutil.RandomHex(t, 32),
-			"E2E_S3_ACCESS_KEY=" + access, "E2E_S3_SECRET_KEY=" + secret},
+			"E2E_S3_ACCESS_KEY=" + vgw.Access, "E2E_S3_SECRET_KEY=" + vgw.Secret},
 	}).Out
 	for _, s := range streams {
 		st.waitSegments(t, s, 3)

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -25,24 +24,11 @@ import (
 // playLive plays src in the check player until seconds of media played.
 func playLive(t *testing.T, st *liveStack, src string, seconds int) playerResult {
 	t.Helper()
-	chromium := requireChromium(t)
 	timeout := time.Duration(seconds+20) * time.Second
-	args := []string{filepath.Join(testutil.RepoRoot(t), "e2e", "player.mjs"),
-		"--timeout", strconv.FormatInt(timeout.Milliseconds(), 10), "--play-seconds", strconv.Itoa(seconds),
-		"--chromium", chromium, "--page", st.PageBase + "/index.html?src=" + url.QueryEscape(src)}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout+15*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("player.mjs: %v\nstderr: %s\nstdout: %s", err, stderr.String(), redact(stdout.String()))
-	}
-	var res playerResult
-	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &res); err != nil {
-		t.Fatalf("player.mjs printed %q: %v", redact(stdout.String()), err)
-	}
-	return res
+	args := []string{"--timeout", strconv.FormatInt(timeout.Milliseconds(), 10), "--play-seconds", strconv.Itoa(seconds),
+		"--chromium", testutil.Chromium(t), "--page", st.PageBase + "/index.html?src=" + url.QueryEscape(src)}
+	return testutil.RunDriver[playerResult](t, testutil.Driver{Script: "player.mjs", Args: args,
+		Timeout: timeout + 15*time.Second, Results: 1, Show: redact})[0]
 }
 
 // checkLivePlayback: hls.js played the live window for seconds on the one
@@ -59,20 +45,23 @@ func checkLivePlayback(t *testing.T, res playerResult, seconds int) {
 	}
 }
 
-func TestLiveHLSJSPlaysThirtySecondsFromAnS3BucketOnOneToken(t *testing.T) {
+// playLiveOnOneToken plays the clear live stream through site for 30 s with hls.js on one
+// token minted before it starts (checkLivePlayback).
+func playLiveOnOneToken(t *testing.T, site string) {
+	t.Helper()
 	requireBrowser(t)
 	st := startLiveStack(t, streamClear)
 	tok := mintToken(t, st.Key, 5*time.Minute, "/hls/live/clear/*")
-	res := playLive(t, st, withToken(st.Media[liveS3]+"/hls/live/clear/index.m3u8", tok), 30)
+	res := playLive(t, st, withToken(st.Media[site]+"/hls/live/clear/index.m3u8", tok), 30)
 	checkLivePlayback(t, res, 30)
 }
 
+func TestLiveHLSJSPlaysThirtySecondsFromAnS3BucketOnOneToken(t *testing.T) {
+	playLiveOnOneToken(t, liveS3)
+}
+
 func TestLiveHLSJSPlaysThirtySecondsFromAFileServerOriginOnOneToken(t *testing.T) {
-	requireBrowser(t)
-	st := startLiveStack(t, streamClear)
-	tok := mintToken(t, st.Key, 5*time.Minute, "/hls/live/clear/*")
-	res := playLive(t, st, withToken(st.Media[liveHTTP]+"/hls/live/clear/index.m3u8", tok), 30)
-	checkLivePlayback(t, res, 30)
+	playLiveOnOneToken(t, liveHTTP)
 }
 
 // decodeLive decodes seconds of video of a live playlist with ffmpeg and
@@ -107,7 +96,7 @@ var (
 // 2 s (sequence-number IVs), so each decoded window crosses a rotation.
 // A segment that slid out of the window (ffmpeg deleted it) is a 404.
 func TestLiveEveryEncryptionModeDecodesAcrossKeyRotations(t *testing.T) {
-	ffmpeg := requireTool(t, "ffmpeg")
+	ffmpeg := testutil.RequireTool(t, "ffmpeg")
 	st := startLiveStack(t, streamClear, streamAES)
 	c := insecureClient()
 	clearTok := mintToken(t, st.Key, 5*time.Minute, "/hls/live/clear/*", "/keys/live/clear/*")

@@ -11,42 +11,24 @@
 //        played since the start) and "maxStallMs" (the longest wall-clock span in which the
 //        media time did not advance once playing).
 // Exit status: 0 when every result was printed (whatever they say), 2 when the driver failed.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import puppeteer from "puppeteer-core";
+import { inFreshContext, parseArgs, printResult, recordConsole, run, sleep, withBrowser } from "./driver.mjs";
 
-function parseArgs(argv) {
-  const opts = { pages: [], minTime: 1, timeout: 30000, playSeconds: 0, chromium: process.env.CHROMIUM || "/usr/bin/chromium" };
-  for (let i = 2; i < argv.length; i++) {
-    const next = () => {
-      if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`);
-      return argv[++i];
-    };
-    switch (argv[i]) {
-      case "--page": opts.pages.push(next()); break;
-      case "--min-time": opts.minTime = Number(next()); break;
-      case "--timeout": opts.timeout = Number(next()); break;
-      case "--play-seconds": opts.playSeconds = Number(next()); break;
-      case "--chromium": opts.chromium = next(); break;
-      default: throw new Error(`unknown argument ${argv[i]}`);
-    }
-  }
+function options(argv) {
+  const opts = parseArgs(argv, { pages: [], playSeconds: 0 }, {
+    "--page": (o, v) => o.pages.push(v),
+    "--play-seconds": (o, v) => { o.playSeconds = Number(v); },
+  });
   if (opts.pages.length === 0) throw new Error("--page is required");
   return opts;
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 // playPage opens one page in a fresh context and waits for playback past minTime or an error.
-async function playPage(browser, pageURL, opts) {
-  const context = await browser.createBrowserContext();
-  const consoleLines = [];
-  const failedRequests = [];
-  try {
+function playPage(browser, pageURL, opts) {
+  return inFreshContext(browser, async (context) => {
+    const consoleLines = [];
+    const failedRequests = [];
     const page = await context.newPage();
-    page.on("console", (m) => consoleLines.push(`${m.type()}: ${m.text()}`.slice(0, 300)));
-    page.on("pageerror", (e) => consoleLines.push(`pageerror: ${e.message}`.slice(0, 300)));
+    recordConsole(page, consoleLines, 300);
     page.on("requestfailed", (r) => failedRequests.push(`${r.failure()?.errorText} ${r.url()}`.slice(0, 300)));
     await page.goto(pageURL, { waitUntil: "load", timeout: opts.timeout });
 
@@ -89,39 +71,12 @@ async function playPage(browser, pageURL, opts) {
       console: consoleLines.slice(-20),
       failedRequests: failedRequests.slice(-10),
     };
-  } finally {
-    await context.close().catch(() => {});
-  }
+  });
 }
 
-async function main() {
-  const opts = parseArgs(process.argv);
-  const profile = mkdtempSync(join(tmpdir(), "mediagate-chromium-"));
-  let browser;
-  try {
-    browser = await puppeteer.launch({
-      executablePath: opts.chromium,
-      userDataDir: profile,
-      headless: true,
-      acceptInsecureCerts: true,
-      args: [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--autoplay-policy=no-user-gesture-required", "--ignore-certificate-errors",
-        "--disable-dev-shm-usage", "--mute-audio",
-      ],
-    });
-    for (const pageURL of opts.pages) {
-      const result = await playPage(browser, pageURL, opts);
-      process.stdout.write(JSON.stringify(result) + "\n");
-    }
-  } finally {
-    if (browser) await browser.close().catch(() => {});
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
-
-main().catch((e) => {
-  process.stderr.write(`player.mjs: ${e.stack || e}\n`);
-  process.exit(2);
+run("player.mjs", async () => {
+  const opts = options(process.argv);
+  await withBrowser(opts, [], async (browser) => {
+    for (const pageURL of opts.pages) printResult(await playPage(browser, pageURL, opts));
+  });
 });

@@ -1,12 +1,8 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net/url"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -45,37 +41,18 @@ func (r playerResult) String() string {
 // fresh context (no shared cookies) per src, and returns the driver's verdicts in order.
 func playAll(t *testing.T, st *stack, srcs []string) []playerResult {
 	t.Helper()
-	chromium := requireChromium(t)
-	args := []string{filepath.Join(testutil.RepoRoot(t), "e2e", "player.mjs"),
-		"--timeout", "40000", "--min-time", "1", "--chromium", chromium}
+	args := []string{"--timeout", "40000", "--min-time", "1", "--chromium", testutil.Chromium(t)}
 	for _, src := range srcs {
 		args = append(args, "--page", st.PageBase+"/index.html?src="+url.QueryEscape(src))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(len(srcs))*60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("player.mjs: %v\nstderr: %s\nstdout: %s", err, stderr.String(), redact(stdout.String()))
-	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	if len(lines) != len(srcs) {
-		t.Fatalf("player.mjs printed %d results for %d pages:\n%s", len(lines), len(srcs), redact(stdout.String()))
-	}
-	results := make([]playerResult, len(lines))
-	for i, line := range lines {
-		if err := json.Unmarshal([]byte(line), &results[i]); err != nil {
-			t.Fatalf("player.mjs printed %q: %v", redact(line), err)
-		}
-	}
-	return results
+	return testutil.RunDriver[playerResult](t, testutil.Driver{Script: "player.mjs", Args: args,
+		Timeout: time.Duration(len(srcs)) * 60 * time.Second, Results: len(srcs), Show: redact})
 }
 
+// requireBrowser checks chromium and `npm ci` in e2e/ (e2eModules).
 func requireBrowser(t *testing.T) {
 	t.Helper()
-	requireChromium(t)
-	requireNodeModules(t)
+	testutil.Browser(t, e2eModules...)
 }
 
 func TestHLSJSPlaysInChromiumInEveryEncryptionMode(t *testing.T) {

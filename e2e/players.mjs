@@ -14,37 +14,19 @@
 //        [--give-up-after 6 (refused responses with no frame decoded)] [--chromium /usr/bin/chromium]
 // jobs.json: [{"id": "…", "url": "https://www.example.com:PORT/hlsjs.html?src=…"}, …]
 // Exit status: 0 when every result was printed (whatever they say), 2 when the driver failed.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import puppeteer from "puppeteer-core";
+import { readFileSync } from "node:fs";
+import { inFreshContext, parseArgs, printResult, recordConsole, run, sleep, withBrowser } from "./driver.mjs";
 
-function parseArgs(argv) {
-  const opts = {
-    jobs: null, parallel: 4, timeout: 30000, minTime: 1, giveUpAfter: 6, hostRules: "",
-    chromium: process.env.CHROMIUM || "/usr/bin/chromium",
-  };
-  for (let i = 2; i < argv.length; i++) {
-    const next = () => {
-      if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`);
-      return argv[++i];
-    };
-    switch (argv[i]) {
-      case "--jobs": opts.jobs = JSON.parse(readFileSync(next(), "utf8")); break;
-      case "--parallel": opts.parallel = Number(next()); break;
-      case "--timeout": opts.timeout = Number(next()); break;
-      case "--min-time": opts.minTime = Number(next()); break;
-      case "--give-up-after": opts.giveUpAfter = Number(next()); break;
-      case "--host-rules": opts.hostRules = next(); break;
-      case "--chromium": opts.chromium = next(); break;
-      default: throw new Error(`unknown argument ${argv[i]}`);
-    }
-  }
+function options(argv) {
+  const opts = parseArgs(argv, { jobs: null, parallel: 4, giveUpAfter: 6, hostRules: "" }, {
+    "--jobs": (o, v) => { o.jobs = JSON.parse(readFileSync(v, "utf8")); },
+    "--parallel": (o, v) => { o.parallel = Number(v); },
+    "--give-up-after": (o, v) => { o.giveUpAfter = Number(v); },
+    "--host-rules": (o, v) => { o.hostRules = v; },
+  });
   if (!Array.isArray(opts.jobs) || opts.jobs.length === 0) throw new Error("--jobs needs a non-empty JSON array");
   return opts;
 }
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // pathOf is a URL without its query (where tokens travel) and without scheme and host.
 function pathOf(u) {
@@ -93,16 +75,14 @@ async function watchCookies(page) {
 
 // playJob opens one page in a fresh context and waits for playback past minTime with decoded
 // frames, for the player's fatal error, or for the timeout.
-async function playJob(browser, job, opts) {
-  const context = await browser.createBrowserContext();
-  const refused = [];
-  let refusals = 0;
-  const console_ = [];
-  try {
+function playJob(browser, job, opts) {
+  return inFreshContext(browser, async (context) => {
+    const refused = [];
+    let refusals = 0;
+    const console_ = [];
     const page = await context.newPage();
     const cookies = await watchCookies(page);
-    page.on("console", (m) => console_.push(`${m.type()}: ${m.text()}`.slice(0, 200)));
-    page.on("pageerror", (e) => console_.push(`pageerror: ${e.message}`.slice(0, 200)));
+    recordConsole(page, console_, 200);
     page.on("response", (r) => {
       if (r.status() >= 400 && pathOf(r.url()) !== "/favicon.ico") refusals++;
       if (r.status() >= 400 && pathOf(r.url()) !== "/favicon.ico" && refused.length < 10) {
@@ -140,26 +120,13 @@ async function playJob(browser, job, opts) {
       cookies: cookies(),
       console: console_.slice(-8).map(redactQueries),
     };
-  } finally {
-    await context.close().catch(() => {});
-  }
+  });
 }
 
-async function main() {
-  const opts = parseArgs(process.argv);
-  const profile = mkdtempSync(join(tmpdir(), "mediagate-chromium-"));
-  const args = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required", "--ignore-certificate-errors",
-    "--disable-dev-shm-usage", "--mute-audio",
-  ];
-  if (opts.hostRules) args.push(`--host-resolver-rules=${opts.hostRules}`);
-  let browser;
-  try {
-    browser = await puppeteer.launch({
-      executablePath: opts.chromium, userDataDir: profile, headless: true, acceptInsecureCerts: true, args,
-    });
+run("players.mjs", async () => {
+  const opts = options(process.argv);
+  const extra = opts.hostRules ? [`--host-resolver-rules=${opts.hostRules}`] : [];
+  await withBrowser(opts, extra, async (browser) => {
     const queue = opts.jobs.map((job, i) => ({ job, i }));
     const results = new Array(opts.jobs.length);
     const worker = async () => {
@@ -172,14 +139,6 @@ async function main() {
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, opts.parallel) }, worker));
-    for (const r of results) process.stdout.write(JSON.stringify(r) + "\n");
-  } finally {
-    if (browser) await browser.close().catch(() => {});
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
-
-main().catch((e) => {
-  process.stderr.write(`players.mjs: ${e.stack || e}\n`);
-  process.exit(2);
+    results.forEach(printResult);
+  });
 });

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"crypto/tls"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
-	"text/template"
 	"time"
 
 	"github.com/mediagate/caddy-mediagate/internal/testutil"
@@ -23,15 +21,6 @@ const (
 	siteCookie      = "cookie"      // hybrid: query token on the entry playlist mints a session cookie
 )
 
-// mediaSite is one HTTPS site block of the generated Caddyfile.
-type mediaSite struct {
-	Name       string
-	Port       int
-	Encryption string
-	Tokenize   bool
-	Cookie     bool
-}
-
 // stack is versitygw serving testdata/sample as bucket "media", and bin/caddy in front of it.
 type stack struct {
 	Key      string            // EdgeAuth key (hex)
@@ -41,70 +30,11 @@ type stack struct {
 }
 
 // caddyfileTemplate is the e2e configuration; secrets come from the environment.
-var caddyfileTemplate = template.Must(template.New("Caddyfile").Parse(`{
-	admin 127.0.0.1:{{.Admin}}
-	local_certs
-	skip_install_trust
-	auto_https disable_redirects
-	http_port {{.HTTP}}
-	https_port {{.HTTPS}}
-	servers {
-		protocols h1 h2
-	}
-	log {
-		output stderr
-		level INFO
-	}
-}
+var caddyfileTemplate = e2eCaddyfile("Caddyfile", `{{global .Admin .HTTP .HTTPS}}
 
 # The player page (demo/player) with hls.js from e2e/node_modules: a different origin.
-https://localhost:{{.Page}} {
-	handle /node_modules/* {
-		root * {{.E2EDir}}
-		file_server
-	}
-	handle {
-		root * {{.PlayerDir}}
-		file_server
-	}
-}
-{{range .Sites}}
-# {{.Name}}
-https://localhost:{{.Port}} {
-	secure_routes {
-		allow GET HEAD /hls/* /keys/*
-		cors https://localhost:{{$.Page}}
-	}
-	edgeauth {
-		key {env.E2E_EDGEAUTH_KEY}
-{{- if .Cookie}}
-		session_cookie {
-			lifetime 10m
-		}
-{{- end}}
-	}
-	hls_proxy {
-		origin s3://media/ {
-			region us-east-1
-			endpoint {{$.S3Endpoint}}
-			access_key {env.E2E_S3_ACCESS_KEY}
-			secret_key {env.E2E_S3_SECRET_KEY}
-		}
-		strip_prefix /hls
-		encryption {{.Encryption}}
-		key_secret {env.E2E_HLS_KEY_SECRET}
-		key_path /keys
-{{- if .Tokenize}}
-		tokenize
-{{- end}}
-	}
-	handle_errors {
-		header X-Edgeauth-Reason "{http.auth.edgeauth.reason}"
-		header Access-Control-Expose-Headers X-Edgeauth-Reason
-		respond "{http.auth.edgeauth.reason}" {http.error.status_code}
-	}
-}
-{{end}}`))
+{{template "page" .}}
+{{template "sites" .}}`)
 
 type caddyfileData struct {
 	Admin, HTTP, HTTPS, Page int
@@ -119,11 +49,7 @@ func startStack(t *testing.T) *stack {
 	requireCaddy(t) // skips (fails under CI) without bin/caddy; notes a stale build
 	root := testutil.RepoRoot(t)
 
-	access, secret := "e2e"+testutil.RandomHex(t, 6), testutil.RandomHex(t, 20)
-	vgw := testutil.StartVersityGW(t, testutil.VGWOptions{Access: access, Secret: secret, NoMeta: true, Buckets: []string{"media"}})
-	if err := os.CopyFS(filepath.Join(vgw.Dir, "media"), os.DirFS(filepath.Join(root, "testdata", "sample"))); err != nil {
-		t.Fatalf("copying the sample into the bucket: %v", err)
-	}
+	vgw := testutil.StartSampleBucket(t, "e2e")
 
 	sites := []mediaSite{
 		{Name: sitePassthrough, Encryption: "passthrough", Tokenize: true},
@@ -161,8 +87,8 @@ func startStack(t *testing.T) *stack {
 		Env: []string{
 			"E2E_EDGEAUTH_KEY=" + st.Key,
 			"E2E_HLS_KEY_SECRET=" + testutil.RandomHex(t, 32),
-			"E2E_S3_ACCESS_KEY=" + access,
-			"E2E_S3_SECRET_KEY=" + secret,
+			"E2E_S3_ACCESS_KEY=" + vgw.Access,
+			"E2E_S3_SECRET_KEY=" + vgw.Secret,
 		},
 	}).Out
 	return st

@@ -3,7 +3,6 @@ package e2e
 import (
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,16 +11,6 @@ import (
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
 	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
-
-// requireTool returns the path of an external program or skips (fails in CI) without it.
-func requireTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		testutil.Unavailable(t, "%s not found in PATH (apt-get install %s)", name, name)
-	}
-	return p
-}
 
 // requireCaddy returns bin/caddy, which `make build` writes.
 func requireCaddy(t testing.TB) string {
@@ -57,35 +46,9 @@ func newerSource(root string, t time.Time) string {
 	return found
 }
 
-// requireChromium returns the Chromium binary ($CHROMIUM, else /usr/bin/chromium).
-func requireChromium(t testing.TB) string {
-	t.Helper()
-	p := os.Getenv("CHROMIUM")
-	if p == "" {
-		p = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(p); err != nil {
-		testutil.Unavailable(t, "chromium not found at %s (apt-get install chromium, or set CHROMIUM)", p)
-	}
-	return p
-}
-
-// requireNodeModules checks that `npm ci` ran in e2e/ (puppeteer-core, hls.js and
-// akamai-edgeauth).
-func requireNodeModules(t testing.TB) {
-	t.Helper()
-	requireTool(t, "node")
-	root := testutil.RepoRoot(t)
-	for _, f := range []string{
-		"e2e/node_modules/puppeteer-core/package.json",
-		"e2e/node_modules/hls.js/dist/hls.min.js",
-		"e2e/node_modules/akamai-edgeauth/package.json",
-	} {
-		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
-			testutil.Unavailable(t, "%s missing: run `npm ci` in e2e/", f)
-		}
-	}
-}
+// e2eModules are the e2e/node_modules files (besides testutil.BrowserModules) every e2e
+// browser test checks for: Akamai's EdgeAuth SDK too.
+var e2eModules = []string{"akamai-edgeauth/package.json"}
 
 // mintToken makes an ACL token with the edgetoken package, valid from now for window.
 func mintToken(t testing.TB, keyHex string, window time.Duration, acls ...string) string {

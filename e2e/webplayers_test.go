@@ -1,12 +1,9 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -109,14 +106,11 @@ func (r webResult) summary() string {
 
 func requireWebPlayers(t *testing.T) string {
 	t.Helper()
-	chromium := requireChromium(t)
-	requireNodeModules(t)
+	modules := append([]string(nil), e2eModules...)
 	for _, p := range webPlayers {
-		if _, err := os.Stat(filepath.Join(testutil.RepoRoot(t), "e2e", "node_modules", p.Package, "dist")); err != nil {
-			testutil.Unavailable(t, "e2e/node_modules/%s missing: run `npm ci` in e2e/", p.Package)
-		}
+		modules = append(modules, p.Package+"/dist")
 	}
-	return chromium
+	return testutil.Browser(t, modules...)
 }
 
 // pinnedVersion is a package's version in e2e/package.json.
@@ -151,27 +145,13 @@ func playWeb(t *testing.T, jobs []webJob) []webResult {
 		t.Fatal(err)
 	}
 	const parallel, perJob = 4, 30 * time.Second
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(len(jobs)/parallel+2)*perJob)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(testutil.RepoRoot(t), "e2e", "players.mjs"),
-		"--jobs", jobsFile, "--parallel", strconv.Itoa(parallel), "--timeout", strconv.Itoa(int(perJob/time.Millisecond)),
-		"--min-time", "1", "--host-rules", chromiumHostRules, "--chromium", chromium)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("players.mjs: %v\nstderr: %s\nstdout: %s", err, stderr.String(), redact(stdout.String()))
-	}
+	results := testutil.RunDriver[webResult](t, testutil.Driver{Script: "players.mjs",
+		Args: []string{"--jobs", jobsFile, "--parallel", strconv.Itoa(parallel), "--timeout", strconv.Itoa(int(perJob / time.Millisecond)),
+			"--min-time", "1", "--host-rules", chromiumHostRules, "--chromium", chromium},
+		Timeout: time.Duration(len(jobs)/parallel+2) * perJob, Results: len(jobs), Show: redact})
 	t.Logf("%d player pages in %s", len(jobs), time.Since(start).Round(100*time.Millisecond))
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	if len(lines) != len(jobs) {
-		t.Fatalf("players.mjs printed %d results for %d jobs:\n%s", len(lines), len(jobs), redact(stdout.String()))
-	}
-	results := make([]webResult, len(lines))
-	for i, line := range lines {
-		if err := json.Unmarshal([]byte(line), &results[i]); err != nil {
-			t.Fatalf("players.mjs printed %q: %v", redact(line), err)
-		}
+	for i := range results {
 		if results[i].ID != jobs[i].ID {
 			t.Fatalf("result %d is for %q, want %q", i, results[i].ID, jobs[i].ID)
 		}

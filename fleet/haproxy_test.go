@@ -84,25 +84,11 @@ type haproxy struct {
 	out      *testutil.Buffer
 }
 
-func requireTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		for _, dir := range []string{"/usr/sbin", "/sbin"} {
-			if _, serr := os.Stat(filepath.Join(dir, name)); serr == nil {
-				return filepath.Join(dir, name)
-			}
-		}
-		testutil.Unavailable(t, "%s not found in PATH (apt-get install %s)", name, name)
-	}
-	return p
-}
-
 // startHAProxy writes the configuration and a self-signed localhost
 // certificate, starts haproxy -db and waits until every frontend listens.
 func startHAProxy(t testing.TB, sites []haproxySite) *haproxy {
 	t.Helper()
-	bin := requireTool(t, "haproxy")
+	bin := testutil.RequireTool(t, "haproxy")
 	dir := t.TempDir()
 	pemPath := filepath.Join(dir, "localhost.pem")
 	if err := os.WriteFile(pemPath, selfSignedPEM(t), 0o600); err != nil {

@@ -1,56 +1,24 @@
 package fleet
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
-// startPageServer serves the check player (demo/player) and hls.js
-// (e2e/node_modules) over HTTPS on localhost: the site that embeds the
-// player, another origin than the media. It is a plain file server, a
-// stand-in for the customer's web server, which is not under test.
+// startPageServer serves the check player (demo/player) and hls.js (e2e/node_modules) over
+// HTTPS (testutil.StartPageServer), as https://localhost:PORT: the site that embeds the player,
+// another origin than the media. It is a plain file server, a stand-in for the customer's web
+// server, which is not under test.
 func startPageServer(t *testing.T) string {
 	t.Helper()
-	root := testutil.RepoRoot(t)
-	mux := http.NewServeMux()
-	mux.Handle("/node_modules/", http.FileServer(http.Dir(filepath.Join(root, "e2e"))))
-	mux.Handle("/", http.FileServer(http.Dir(filepath.Join(root, "demo", "player"))))
-	srv := httptest.NewTLSServer(mux)
-	t.Cleanup(srv.Close)
-	u, _ := url.Parse(srv.URL)
-	return "https://localhost:" + u.Port() // same site as the media: the session cookie is Lax
-}
-
-// requireBrowser checks chromium and `npm ci` in e2e/ (puppeteer-core, hls.js).
-func requireBrowser(t *testing.T) string {
-	t.Helper()
-	requireTool(t, "node")
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		testutil.Unavailable(t, "chromium not found at %s (apt-get install chromium, or set CHROMIUM)", chromium)
-	}
-	for _, f := range []string{"e2e/node_modules/puppeteer-core/package.json", "e2e/node_modules/hls.js/dist/hls.min.js"} {
-		if _, err := os.Stat(filepath.Join(testutil.RepoRoot(t), f)); err != nil {
-			testutil.Unavailable(t, "%s missing: run `npm ci` in e2e/", f)
-		}
-	}
-	return chromium
+	port := testutil.StartPageServer(t, filepath.Join(testutil.RepoRoot(t), "demo", "player"), "hls.js")
+	return "https://localhost:" + strconv.Itoa(port) // same site as the media: the session cookie is Lax
 }
 
 // playerResult is the part of e2e/player.mjs's JSON line the fleet checks.
@@ -66,34 +34,16 @@ type playerResult struct {
 // (one fresh browser context each) until minTime seconds have played.
 func playHLSJS(t *testing.T, chromium, page string, minTime float64, srcs []string) []playerResult {
 	t.Helper()
-	args := []string{filepath.Join(testutil.RepoRoot(t), "e2e", "player.mjs"),
-		"--timeout", "40000", "--min-time", strconv.FormatFloat(minTime, 'f', -1, 64), "--chromium", chromium}
+	args := []string{"--timeout", "40000", "--min-time", strconv.FormatFloat(minTime, 'f', -1, 64), "--chromium", chromium}
 	for _, src := range srcs {
 		args = append(args, "--page", page+"/index.html?src="+url.QueryEscape(src))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(len(srcs))*60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("player.mjs: %v\nstderr: %s", err, stderr.String())
-	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	if len(lines) != len(srcs) {
-		t.Fatalf("player.mjs printed %d results for %d pages", len(lines), len(srcs))
-	}
-	out := make([]playerResult, len(lines))
-	for i, line := range lines {
-		if err := json.Unmarshal([]byte(line), &out[i]); err != nil {
-			t.Fatalf("player.mjs printed %q: %v", redact(line), err)
-		}
-	}
-	return out
+	return testutil.RunDriver[playerResult](t, testutil.Driver{Script: "player.mjs", Args: args,
+		Timeout: time.Duration(len(srcs)) * 60 * time.Second, Results: len(srcs), Show: redact})
 }
 
 func TestHLSJSPlaysThroughTheFleetInEveryMode(t *testing.T) {
-	chromium := requireBrowser(t)
+	chromium := testutil.Browser(t)
 	f := startFleet(t, 3, secrets{Edge: []string{"old"}, HLS: []string{"old"}})
 	before, err := f.lb.stats()
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 // probeFrames decodes every stream of src with ffprobe (testutil.ProbeFrames).
 func probeFrames(t testing.TB, src string) ([]string, error) {
 	t.Helper()
-	return testutil.ProbeFrames(requireTool(t, "ffprobe"), src, 60*time.Second, redact)
+	return testutil.ProbeFrames(testutil.RequireTool(t, "ffprobe"), src, 60*time.Second, redact)
 }
 
 // sourceFrames counts the frames of a sample stream read from disk.

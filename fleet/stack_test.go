@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"text/template"
 	"time"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
@@ -25,21 +24,7 @@ var modes = []string{"passthrough", "decrypt", "encrypt", "reencrypt"}
 // header) comes from the environment, {$VAR} when adapted and {env.VAR} at
 // run time, so the text is byte for byte the same. Secrets are files, so a
 // `caddy reload` with new file names rotates them.
-var caddyfileTemplate = template.Must(template.New("Caddyfile").Parse(`{
-	admin 127.0.0.1:{$FLEET_ADMIN}
-	local_certs
-	skip_install_trust
-	auto_https disable_redirects
-	http_port {$FLEET_HTTP}
-	https_port {$FLEET_HTTPS}
-	servers {
-		protocols h1 h2
-	}
-	log {
-		output stderr
-		level INFO
-	}
-}
+var caddyfileTemplate = testutil.CaddyfileTemplate("Caddyfile", `{{global "{$FLEET_ADMIN}" "{$FLEET_HTTP}" "{$FLEET_HTTPS}"}}
 {{range .Modes}}
 https://localhost:{$FLEET_PORT_{{.}}} {
 	header X-Fleet-Instance {env.FLEET_INSTANCE}
@@ -55,12 +40,7 @@ https://localhost:{$FLEET_PORT_{{.}}} {
 		}
 	}
 	hls_proxy {
-		origin s3://media/ {
-			region us-east-1
-			endpoint {{$.S3}}
-			access_key {env.FLEET_S3_ACCESS}
-			secret_key {env.FLEET_S3_SECRET}
-		}
+		{{s3origin $.S3 "FLEET_S3_ACCESS" "FLEET_S3_SECRET"}}
 		strip_prefix /hls
 		encryption {{.}}
 		key_secret{{range $.KeySecrets}} {file.{{.}}}{{end}}
@@ -71,7 +51,7 @@ https://localhost:{$FLEET_PORT_{{.}}} {
 		respond "{http.auth.edgeauth.reason}" {http.error.status_code}
 	}
 }
-{{end}}`))
+{{end}}`)
 
 // secrets names the EdgeAuth keys and key_secret values of one
 // configuration, by name ("old", "new"), first signs or seals.
@@ -104,13 +84,8 @@ type fleet struct {
 // test kill an instance in the middle of a transfer.
 func startFleet(t *testing.T, n int, cfg secrets) *fleet {
 	t.Helper()
-	requireTool(t, "haproxy")
-	root := testutil.RepoRoot(t)
-	access, s3secret := "fleet"+testutil.RandomHex(t, 6), testutil.RandomHex(t, 20)
-	vgw := testutil.StartVersityGW(t, testutil.VGWOptions{Access: access, Secret: s3secret, NoMeta: true, Buckets: []string{"media"}})
-	if err := os.CopyFS(filepath.Join(vgw.Dir, "media"), os.DirFS(filepath.Join(root, "testdata", "sample"))); err != nil {
-		t.Fatalf("copying the sample into the bucket: %v", err)
-	}
+	testutil.RequireTool(t, "haproxy")
+	vgw := testutil.StartSampleBucket(t, "fleet")
 	blob := make([]byte, 24<<20)
 	_, _ = rand.Read(blob)
 	vgw.WriteFile(t, "media", "big/blob.ts", blob)
@@ -128,7 +103,7 @@ func startFleet(t *testing.T, n int, cfg secrets) *fleet {
 	for i := range n {
 		ports := testutil.FreePorts(t, 3+len(modes))
 		in := &instance{name: "c" + strconv.Itoa(i+1), ports: map[string]int{}}
-		env := []string{"FLEET_INSTANCE=" + in.name, "FLEET_S3_ACCESS=" + access, "FLEET_S3_SECRET=" + s3secret,
+		env := []string{"FLEET_INSTANCE=" + in.name, "FLEET_S3_ACCESS=" + vgw.Access, "FLEET_S3_SECRET=" + vgw.Secret,
 			"FLEET_ADMIN=" + strconv.Itoa(ports[0]), "FLEET_HTTP=" + strconv.Itoa(ports[1]), "FLEET_HTTPS=" + strconv.Itoa(ports[2])}
 		for j, m := range modes {
 			in.ports[m] = ports[3+j]
