@@ -62,11 +62,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		return d.ArgErr()
 	}
 	blk := caddyfilex.NewBlock("hls_player")
-	for d.NextBlock(0) {
-		if err := blk.Once(d); err != nil {
-			return err
-		}
-		name := d.Val()
+	return blk.Each(d, func(name string) error {
 		switch name {
 		case "entry":
 			var err error
@@ -81,8 +77,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		default:
 			return blk.Unknown(d)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // Interface guard

@@ -74,11 +74,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		return d.ArgErr()
 	}
 	blk := caddyfilex.NewBlock("hls_proxy", "origin")
-	for d.NextBlock(0) {
-		if err := blk.Once(d); err != nil {
-			return err
-		}
-		name := d.Val()
+	err := blk.Each(d, func(name string) error {
 		var err error
 		switch name {
 		case "origin":
@@ -121,9 +117,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		default:
 			return blk.Unknown(d)
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if len(h.Origins) == 0 {
 		return d.Err("hls_proxy: at least one origin is required")
@@ -184,11 +181,7 @@ func unmarshalOrigin(d *caddyfile.Dispenser, oc *OriginConfig) error {
 		return d.Errf("origin %q: %v", oc.URL, err)
 	}
 	blk := caddyfilex.NewBlock("hls_proxy: origin "+oc.URL, "header")
-	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		if err := blk.Once(d); err != nil {
-			return err
-		}
-		name := d.Val()
+	err = blk.Each(d, func(name string) error {
 		if scheme != "s3" && name != "header" {
 			return d.Errf("origin %s: %s applies to s3:// origins only", oc.URL, name)
 		}
@@ -224,9 +217,10 @@ func unmarshalOrigin(d *caddyfile.Dispenser, oc *OriginConfig) error {
 		default:
 			return blk.Unknown(d)
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if err := origin.CheckAddressing(oc.PathStyle, oc.VirtualHosted); err != nil {
 		return d.Errf("origin %s: %v", oc.URL, err) // NewS3's rule, here with its line

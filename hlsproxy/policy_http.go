@@ -136,11 +136,7 @@ func unmarshalHTTPPolicy(d *caddyfile.Dispenser, args []string) (*AssetPolicy, e
 	}
 	p := &AssetPolicy{Source: "http", httpRule: httpRule{URL: args[0]}}
 	blk := caddyfilex.NewBlock("hls_proxy: asset_policy http")
-	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		if err := blk.Once(d); err != nil {
-			return nil, err
-		}
-		name := d.Val()
+	err := blk.Each(d, func(name string) error {
 		var err error
 		switch name {
 		case "cache":
@@ -152,16 +148,17 @@ func unmarshalHTTPPolicy(d *caddyfile.Dispenser, args []string) (*AssetPolicy, e
 			if v, err = caddyfilex.OneArg(d); err == nil {
 				n, perr := strconv.Atoi(v)
 				if perr != nil || n < 1 {
-					return nil, d.Errf("asset_policy http: asset_depth %q: want a positive number", v)
+					return d.Errf("asset_policy http: asset_depth %q: want a positive number", v)
 				}
 				p.AssetDepth = n
 			}
 		default:
-			return nil, blk.Unknown(d)
+			return blk.Unknown(d)
 		}
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := p.provision(); err != nil {
 		return nil, d.Err(err.Error())

@@ -64,11 +64,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		return d.ArgErr()
 	}
 	blk := caddyfilex.NewBlock("edgeauth", "key", "entry")
-	for d.NextBlock(0) {
-		if err := blk.Once(d); err != nil {
-			return err
-		}
-		name := d.Val()
+	return blk.Each(d, func(name string) error {
 		var err error
 		switch name {
 		case "key":
@@ -115,11 +111,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		default:
 			return blk.Unknown(d)
 		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		return err
+	})
 }
 
 // parseKeys reads `key <hex>...`. A literal key is checked here, with its
@@ -185,31 +178,27 @@ func parseSessionCookie(d *caddyfile.Dispenser) (*SessionCookie, error) {
 		return nil, d.ArgErr()
 	}
 	blk := caddyfilex.NewBlock("edgeauth: session_cookie")
-	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		if err := blk.Once(d); err != nil {
-			return nil, err
-		}
-		name := d.Val()
+	err := blk.Each(d, func(name string) error {
 		var err error
 		switch name {
 		case "lifetime":
 			if sc.Lifetime, err = caddyfilex.Duration(d, "edgeauth: session_cookie: lifetime"); err == nil {
 				if verr := checkLifetime(sc.Lifetime); verr != nil {
-					return nil, d.Errf("%v", verr)
+					return d.Errf("%v", verr)
 				}
 			}
 		case "acl":
 			sc.ACL, err = caddyfilex.OneArg(d)
 			if err == nil {
 				if perr := authz.CheckTemplate(sc.ACL); perr != nil {
-					return nil, d.Errf("edgeauth: session_cookie: %v", perr)
+					return d.Errf("edgeauth: session_cookie: %v", perr)
 				}
 			}
 		case "same_site":
 			sc.SameSite, err = caddyfilex.OneArg(d)
 			if err == nil {
 				if verr := checkSameSite(sc.SameSite); verr != nil {
-					return nil, d.Errf("%v", verr)
+					return d.Errf("%v", verr)
 				}
 			}
 		case "domain":
@@ -217,11 +206,12 @@ func parseSessionCookie(d *caddyfile.Dispenser) (*SessionCookie, error) {
 		case "partitioned":
 			sc.Partitioned, err = caddyfilex.Flag(d)
 		default:
-			return nil, blk.Unknown(d)
+			return blk.Unknown(d)
 		}
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return sc, nil
 }

@@ -81,11 +81,7 @@ func (s *SecureRoutes) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		return d.ArgErr()
 	}
 	blk := caddyfilex.NewBlock("secure_routes", "allow")
-	for d.NextBlock(0) {
-		if err := blk.Once(d); err != nil {
-			return err
-		}
-		sub := d.Val()
+	err := blk.Each(d, func(sub string) error {
 		var err error
 		switch sub {
 		case "allow":
@@ -101,9 +97,10 @@ func (s *SecureRoutes) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		default:
 			return blk.Unknown(d)
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if len(s.Allow) == 0 {
 		return d.Errf("secure_routes: at least one allow rule is required")
@@ -214,11 +211,7 @@ func (s *SecureRoutes) parseCORS(d *caddyfile.Dispenser) error {
 		return d.Errf("secure_routes: cors: %v", err)
 	}
 	blk := caddyfilex.NewBlock("secure_routes: cors")
-	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		if err := blk.Once(d); err != nil {
-			return err
-		}
-		sub := d.Val()
+	err := blk.Each(d, func(sub string) error {
 		switch sub {
 		case "allow_headers", "expose_headers":
 			names := d.RemainingArgs()
@@ -249,8 +242,12 @@ func (s *SecureRoutes) parseCORS(d *caddyfile.Dispenser) error {
 			n := int(secs)
 			c.MaxAge = &n
 		default:
-			return d.Errf("secure_routes: cors: unknown option %q", sub)
+			return blk.Unknown(d)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	s.CORS = c
 	return nil

@@ -109,7 +109,7 @@ func TestUnmarshalCaddyfileErrors(t *testing.T) {
 		{name: "cors origin without scheme", body: "allow /a\ncors www.example.com", want: "scheme://host"},
 		{name: "cors duplicate origin", body: "allow /a\ncors https://a.example https://A.example:443", want: "listed twice"},
 		{name: "cors twice", body: "cors https://a.example\ncors https://b.example\nallow /a", want: "more than once"},
-		{name: "cors unknown option", body: "allow /a\ncors https://a.example {\ncredentials off\n}", want: "unknown option"},
+		{name: "cors unknown option", body: "allow /a\ncors https://a.example {\ncredentials off\n}", want: `secure_routes: cors: unknown subdirective "credentials"`},
 		{name: "cors bad header", body: "allow /a\ncors https://a.example {\nallow_headers *\n}", want: "invalid header name"},
 		{name: "cors empty header list", body: "allow /a\ncors https://a.example {\nexpose_headers\n}", want: "wrong argument count"},
 		{name: "cors bad max_age", body: "allow /a\ncors https://a.example {\nmax_age soon\n}", want: "max_age"},

@@ -83,3 +83,18 @@ func (b *Block) Once(d *caddyfile.Dispenser) error {
 func (b *Block) Unknown(d *caddyfile.Dispenser) error {
 	return d.Errf("%s: unknown subdirective %q", b.name, d.Val())
 }
+
+// Each runs each for every subdirective of the block the dispenser is on
+// (a directive's block or a nested one), after Once; it stops at the first
+// error. each answers blk.Unknown(d) for a name it does not know.
+func (b *Block) Each(d *caddyfile.Dispenser, each func(name string) error) error {
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		if err := b.Once(d); err != nil {
+			return err
+		}
+		if err := each(d.Val()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
