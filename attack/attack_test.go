@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 // TestAttackerGetsNoForbiddenBytes runs every row of the attacker's suite
@@ -32,18 +33,10 @@ func (st *stack) token(t testing.TB, name string, acls ...string) string {
 	return st.tokenOpts(t, name, edgetoken.Options{ACLs: acls, Window: 5 * time.Minute})
 }
 
+// tokenOpts mints the token o describes and registers it under name.
 func (st *stack) tokenOpts(t testing.TB, name string, o edgetoken.Options) string {
 	t.Helper()
-	k, err := edgetoken.ParseKey(st.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.Key = k
-	tok, err := edgetoken.Generate(o)
-	if err != nil {
-		t.Fatalf("token %s: %v", name, err)
-	}
-	return st.reg.name(tok, name)
+	return st.reg.name(testutil.MintToken(t, st.Key, o), name)
 }
 
 // assetToken is the token a player of the asset gets: its directory and its keys.

@@ -3,6 +3,8 @@ package attack
 import (
 	"strings"
 	"testing"
+
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 // The suite's own judges: a checker that let an escalated ACL through would
@@ -42,7 +44,7 @@ func TestParseSetCookieSplitsTheACLAtTheDelimiter(t *testing.T) {
 }
 
 func TestWindowsRecogniseTheirSource(t *testing.T) {
-	b := randomBytes(t, 4096)
+	b := testutil.RandomBytes(t, 4096)
 	ps := windows("x", b)
 	if len(ps) != 3 {
 		t.Fatalf("%d windows", len(ps))

@@ -1,16 +1,10 @@
 package attack
 
 import (
-	"bufio"
-	"crypto/tls"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"strconv"
-	"strings"
 	"testing"
-	"time"
+
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 // request is one request exactly as sent: the request-target is not cleaned
@@ -23,102 +17,23 @@ type request struct {
 	Plain   bool     // plain HTTP (redirect site) instead of TLS
 }
 
-// response is what came back.
-type response struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
-
-// conn is one keep-alive HTTP/1.1 connection to a listener.
-type conn struct {
-	port  int
-	plain bool
-	c     net.Conn
-	br    *bufio.Reader
-}
-
-func (k *conn) dial() error {
-	addr := "127.0.0.1:" + strconv.Itoa(k.port)
-	d := &net.Dialer{Timeout: 5 * time.Second}
-	var err error
-	if k.plain {
-		k.c, err = d.Dial("tcp", addr)
-	} else {
-		k.c, err = tls.DialWithDialer(d, "tcp", addr, &tls.Config{InsecureSkipVerify: true, ServerName: "localhost", //nolint:gosec // test CA
-			NextProtos: []string{"http/1.1"}})
-	}
-	if err == nil {
-		k.br = bufio.NewReaderSize(k.c, 64<<10)
-	}
-	return err
-}
-
-func (k *conn) close() {
-	if k.c != nil {
-		k.c.Close()
-		k.c = nil
-	}
-}
-
-// roundTrip sends head and reads one response, redialling once when a reused
-// connection turns out closed.
-func (k *conn) roundTrip(head, method string) (*response, error) {
-	for attempt := 0; ; attempt++ {
-		fresh := k.c == nil
-		if fresh {
-			if err := k.dial(); err != nil {
-				return nil, err
-			}
-		}
-		_ = k.c.SetDeadline(time.Now().Add(20 * time.Second))
-		res, err := k.exchange(head, method)
-		if err == nil {
-			return res, nil
-		}
-		k.close()
-		if fresh || attempt > 0 {
-			return nil, err
-		}
-	}
-}
-
-func (k *conn) exchange(head, method string) (*response, error) {
-	if _, err := io.WriteString(k.c, head); err != nil {
-		return nil, err
-	}
-	resp, err := http.ReadResponse(k.br, &http.Request{Method: method})
-	if err != nil {
-		return nil, err
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	if resp.Close {
-		k.close()
-	}
-	return &response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
-}
-
 // client holds one connection per listener for one goroutine.
 type client struct {
 	st    *stack
-	conns map[int]*conn
+	conns map[int]*testutil.RawConn
 }
 
-func newClient(st *stack) *client { return &client{st: st, conns: map[int]*conn{}} }
+func newClient(st *stack) *client { return &client{st: st, conns: map[int]*testutil.RawConn{}} }
 
 func (c *client) closeAll() {
 	for _, k := range c.conns {
-		k.close()
+		k.Close()
 	}
 }
 
 // do sends r to the site and applies the checks every answer must pass (see
 // registry.check). A transport failure fails the test.
-func (c *client) do(t testing.TB, s *site, r request) *response {
+func (c *client) do(t testing.TB, s *site, r request) *testutil.RawResponse {
 	t.Helper()
 	method := r.Method
 	if method == "" {
@@ -128,25 +43,21 @@ func (c *client) do(t testing.TB, s *site, r request) *response {
 	if r.Plain {
 		port = s.PlainPort
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: localhost:%d\r\nUser-Agent: mediagate-attack\r\n", method, r.Target, port)
+	lines := []string{"User-Agent: mediagate-attack"}
 	if r.Cookie != "" {
-		b.WriteString("Cookie: " + r.Cookie + "\r\n")
+		lines = append(lines, "Cookie: "+r.Cookie)
 	}
-	for _, h := range r.Headers {
-		b.WriteString(h + "\r\n")
-	}
-	b.WriteString("\r\n")
+	lines = append(lines, r.Headers...)
 	k := c.conns[port]
 	if k == nil {
-		k = &conn{port: port, plain: r.Plain}
+		k = &testutil.RawConn{Port: port, TLS: !r.Plain}
 		c.conns[port] = k
 	}
 	c.st.reg.sent.Add(1)
-	res, err := k.roundTrip(b.String(), method)
+	res, err := k.RoundTrip(testutil.RequestHead(method, r.Target, "localhost:"+strconv.Itoa(port), lines...))
 	if err != nil {
 		t.Fatalf("%s: no answer: %v", c.st.reg.describe(s, r), err)
 	}
-	c.st.reg.check(t, s, r, res)
-	return res
+	c.st.reg.check(t, s, r, &res)
+	return &res
 }

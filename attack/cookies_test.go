@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 // headerBytes serialises the header, without the one named skip.
@@ -95,7 +97,7 @@ func redactQuery(target string) string {
 
 // cookieOf returns the __token__ cookie an answer set ("" when none) as the
 // Cookie header value a browser would send.
-func cookieOf(res *response) (cookie string, acl []string) {
+func cookieOf(res *testutil.RawResponse) (cookie string, acl []string) {
 	for _, sc := range res.Header.Values("Set-Cookie") {
 		if v, a, ok := parseSetCookie(sc); ok {
 			return "__token__=" + v, a

@@ -1,7 +1,6 @@
 package attack
 
 import (
-	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -159,7 +158,7 @@ var fixedIV = []byte{15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0}
 func encryptedAsset(t testing.TB, name, key1, key2 string, sample map[string][]byte) *asset {
 	t.Helper()
 	a := &asset{Name: name, Objects: map[string][]byte{"master.m3u8": sample["master.m3u8"]},
-		Keys:  map[string][]byte{key1: randomBytes(t, 16), key2: randomBytes(t, 16)},
+		Keys:  map[string][]byte{key1: testutil.RandomBytes(t, 16), key2: testutil.RandomBytes(t, 16)},
 		Clear: map[string][]byte{}, Raw: map[string][]byte{}}
 	for k, v := range a.Keys {
 		a.Objects[k] = v
@@ -198,21 +197,12 @@ func syntheticClear(t testing.TB, name string) *asset {
 	a := &asset{Name: name, Objects: map[string][]byte{}, Keys: map[string][]byte{},
 		Clear: map[string][]byte{}, Raw: map[string][]byte{}}
 	for _, n := range []string{"s0.ts", "s1.ts"} {
-		b := randomBytes(t, 188*40)
+		b := testutil.RandomBytes(t, 188*40)
 		a.Objects[n], a.Clear[n], a.Raw[n] = b, b, b
 	}
 	a.Objects["index.m3u8"] = []byte("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n" +
 		"#EXTINF:2.000000,\ns0.ts\n#EXTINF:2.000000,\ns1.ts\n#EXT-X-ENDLIST\n")
 	return a
-}
-
-func randomBytes(t testing.TB, n int) []byte {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // metaDirs are directories of asset a whose names hold token metacharacters,
@@ -249,7 +239,7 @@ func writeFixtures(t testing.TB, g *testutil.VGW) map[string]*asset {
 	// raw_objects lists them (k3.jpg is a 16-byte object: never).
 	enc := as["enc"]
 	for name, n := range map[string]int{"poster.jpg": 3000, "subs/en.vtt": 500, "notes.txt": 700, "k3.jpg": 16} {
-		b := randomBytes(t, n)
+		b := testutil.RandomBytes(t, n)
 		enc.Objects[name] = b
 		g.WriteFile(t, "media", "enc/"+name, b)
 	}
@@ -260,8 +250,8 @@ func writeFixtures(t testing.TB, g *testutil.VGW) map[string]*asset {
 	// pub: under `asset_policy … default public`, its playlist and segment are
 	// public; its keys are keys whatever their name or metadata.
 	pub := &asset{Name: "pub", Objects: map[string][]byte{}, Clear: map[string][]byte{}, Raw: map[string][]byte{},
-		Keys: map[string][]byte{"k": randomBytes(t, 16), "k.dat": randomBytes(t, 16)}}
-	seg := randomBytes(t, 188*30)
+		Keys: map[string][]byte{"k": testutil.RandomBytes(t, 16), "k.dat": testutil.RandomBytes(t, 16)}}
+	seg := testutil.RandomBytes(t, 188*30)
 	pub.Clear["s0.ts"] = seg
 	pub.Raw["s0.ts"] = testutil.MustEncryptAES128(t, pub.Keys["k"], fixedIV, seg)
 	pub.Raw["s1.ts"] = testutil.MustEncryptAES128(t, pub.Keys["k.dat"], fixedIV, seg)

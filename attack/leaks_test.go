@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 // tokenMarks are substrings only a token carries.
@@ -16,7 +17,7 @@ var tokenMarks = [][]byte{[]byte("hmac="), []byte("hmac%3D"), []byte("hmac%3d"),
 
 // noTokenAtAll fails when the body or a header other than Set-Cookie holds
 // anything token-like or one of the given tokens.
-func noTokenAtAll(t *testing.T, st *stack, s *site, r request, res *response, why string, toks ...string) {
+func noTokenAtAll(t *testing.T, st *stack, s *site, r request, res *testutil.RawResponse, why string, toks ...string) {
 	t.Helper()
 	hdr := headerBytes(res.Header, "Set-Cookie")
 	for _, m := range tokenMarks {
@@ -37,7 +38,7 @@ func noTokenAtAll(t *testing.T, st *stack, s *site, r request, res *response, wh
 // tokenizedOnlyWhereCovered checks every URI of a playlist answered to a
 // query-token request: a URI carries a token only when it is the request's
 // query token and that token's ACL covers the URI's path.
-func tokenizedOnlyWhereCovered(t *testing.T, st *stack, s *site, r request, res *response, tok string, acls []string) {
+func tokenizedOnlyWhereCovered(t *testing.T, st *stack, s *site, r request, res *testutil.RawResponse, tok string, acls []string) {
 	t.Helper()
 	base, _, _ := strings.Cut(r.Target, "?")
 	us, err := uris(base, res.Body)

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 // registry knows every token the run used and every session cookie Caddy
@@ -124,7 +126,7 @@ func (g *registry) describe(s *site, r request) string {
 // no cookie and (when Caddy, not Go's HTTP server, wrote it) carries
 // Cache-Control: no-store; a minted cookie's ACL is literal path prefixes
 // ending in /*; no minted cookie token appears anywhere but in Set-Cookie.
-func (g *registry) check(t testing.TB, s *site, r request, res *response) {
+func (g *registry) check(t testing.TB, s *site, r request, res *testutil.RawResponse) {
 	t.Helper()
 	what := lazyString(func() string { return g.describe(s, r) })
 	if res.Status >= 500 {
@@ -186,7 +188,7 @@ func (g *registry) redact(s string) string {
 
 // forbid fails the test when any probe arrived in the body or a header,
 // naming the first probe found and counting the others.
-func (g *registry) forbid(t testing.TB, s *site, r request, res *response, probes []probe) {
+func (g *registry) forbid(t testing.TB, s *site, r request, res *testutil.RawResponse, probes []probe) {
 	t.Helper()
 	hdr := headerBytes(res.Header, "")
 	var first string

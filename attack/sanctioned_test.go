@@ -67,7 +67,7 @@ func play(t *testing.T, st *stack, c *client, s *site, name, tok, cookie string)
 		st.reg.fail(t, "%s (%s): variants %v: %v", st.reg.describe(s, r), flow, variants, err)
 		return
 	}
-	get := func(target string) (*response, request) {
+	get := func(target string) (*testutil.RawResponse, request) {
 		r := request{Target: target}
 		if flow == "cookie flow" {
 			r = request{Target: stripToken(target), Cookie: cookie}

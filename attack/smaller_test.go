@@ -2,15 +2,13 @@ package attack
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 // playlistProbe recognises any playlist body.
@@ -66,7 +64,7 @@ func noExistenceOracle(t *testing.T, st *stack) {
 	defer c.closeAll()
 	forbidden := append(st.Assets["a"].clearProbes(), st.Assets["b"].everything()...)
 	for _, method := range []string{"GET", "HEAD"} {
-		var first *response
+		var first *testutil.RawResponse
 		var firstTarget string
 		for _, target := range []string{
 			"/hls/a/v0_0.ts", "/hls/a/master.m3u8", "/hls/b/v0_0.ts", "/hls/b/key.bin", "/keys/b/key.bin",
@@ -129,19 +127,6 @@ func cookieOnlyEntryRefused(t *testing.T, st *stack) {
 	}
 }
 
-// sign returns body + "~hmac=" + HMAC-SHA256(key, body): a correctly signed
-// token with fields Generate refuses to produce.
-func sign(t testing.TB, keyHex, body string) string {
-	t.Helper()
-	k, err := hex.DecodeString(keyHex)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := hmac.New(sha256.New, k)
-	m.Write([]byte(body))
-	return body + "~hmac=" + hex.EncodeToString(m.Sum(nil))
-}
-
 // urlModeEmptyACL: under url_mode, a token with an acl field is checked as an
 // ACL token, and an acl with no pattern (acl=!, acl=!!, acl=) is malformed.
 func urlModeEmptyACL(t *testing.T, st *stack) {
@@ -153,7 +138,7 @@ func urlModeEmptyACL(t *testing.T, st *stack) {
 	forbidden := append(a.clearProbes("v0_0.ts"), b.everything()...)
 	for _, body := range []string{"exp=" + exp + "~acl=!", "exp=" + exp + "~acl=!!", "exp=" + exp + "~acl=", "exp=" + exp + "~acl=%21",
 		"exp=" + exp + "~acl=!~id=x", "exp=" + exp + "~acl=!!!!"} {
-		tok := st.reg.name(sign(t, st.Key, body), "signed "+body[strings.Index(body, "~")+1:])
+		tok := st.reg.name(testutil.SignToken(t, st.Key, body), "signed "+body[strings.Index(body, "~")+1:])
 		for _, target := range []string{"/hls/a/v0_0.ts", "/hls/b/key.bin", "/keys/b/key.bin", "/hls/b/v0_0.ts"} {
 			r := request{Target: q(target, tok)}
 			res := c.do(t, s, r)

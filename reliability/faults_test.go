@@ -197,7 +197,7 @@ const faultLimit = 2*faultTimeout + 3*time.Second
 func startFaultStack(t *testing.T) *faultStack {
 	t.Helper()
 	requireCaddy(t)
-	segs := map[string][]byte{"a/seg0.ts": randomBytes(t, 64<<10), "a/seg1.ts": randomBytes(t, 20<<10)}
+	segs := map[string][]byte{"a/seg0.ts": testutil.RandomBytes(t, 64<<10), "a/seg1.ts": testutil.RandomBytes(t, 20<<10)}
 	objects := map[string][]byte{}
 	replicaDir := t.TempDir()
 	for k, b := range segs {

@@ -1,49 +1,23 @@
 package reliability
 
 import (
-	"bufio"
 	"context"
-	"crypto/rand"
 	"crypto/tls"
-	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"strconv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
-
-func randomBytes(t testing.TB, n int) []byte {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // token mints an ACL token valid for the next 10 minutes.
 func token(t testing.TB, keyHex string, acls ...string) string {
 	t.Helper()
-	return tokenOpts(t, keyHex, edgetoken.Options{ACLs: acls, Window: 10 * time.Minute})
-}
-
-func tokenOpts(t testing.TB, keyHex string, o edgetoken.Options) string {
-	t.Helper()
-	k, err := edgetoken.ParseKey(keyHex)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.Key = k
-	tok, err := edgetoken.Generate(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return testutil.MintToken(t, keyHex, edgetoken.Options{ACLs: acls, Window: 10 * time.Minute})
 }
 
 // hmacOf returns the hex HMAC of a token ("" when it has none).
@@ -71,56 +45,20 @@ func httpsClient(conns int, timeout time.Duration) *http.Client {
 	}
 }
 
-// rawResult is what a raw request got back.
-type rawResult struct {
-	Status int
-	Header http.Header
-	Body   []byte
-	Err    error // transport or protocol error (the connection was refused or cut)
+// rawRequest sends req (a complete HTTP/1.1 request head, as requestHead
+// builds it) over a fresh TCP (or TLS) connection to 127.0.0.1:port and reads
+// one response within 15 s, keeping at most 8 MiB of its body. It sends what
+// Go's http client refuses to send: raw paths, NUL, bad UTF-8, odd methods.
+func rawRequest(port int, useTLS bool, req string) (testutil.RawResponse, error) {
+	k := &testutil.RawConn{Port: port, TLS: useTLS, Timeout: 15 * time.Second, MaxBody: 8 << 20}
+	defer k.Close()
+	return k.RoundTrip(req)
 }
 
-// rawRequest sends req (a complete HTTP/1.1 request head, "\r\n" line ends, no body)
-// over a fresh TCP (or TLS) connection to 127.0.0.1:port and reads one response.
-// It sends what Go's http client refuses to send: raw paths, NUL, bad UTF-8, odd methods.
-func rawRequest(port int, useTLS bool, req string) rawResult {
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	d := &net.Dialer{Timeout: 5 * time.Second}
-	var conn net.Conn
-	var err error
-	if useTLS {
-		conn, err = tls.DialWithDialer(d, "tcp", addr, &tls.Config{InsecureSkipVerify: true, ServerName: "localhost", NextProtos: []string{"http/1.1"}}) //nolint:gosec // test CA
-	} else {
-		conn, err = d.Dial("tcp", addr)
-	}
-	if err != nil {
-		return rawResult{Err: err}
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(15 * time.Second))
-	if _, err := io.WriteString(conn, req); err != nil {
-		return rawResult{Err: err}
-	}
-	method, _, _ := strings.Cut(req, " ")
-	resp, err := http.ReadResponse(bufio.NewReaderSize(conn, 64<<10), &http.Request{Method: method})
-	if err != nil {
-		return rawResult{Err: err}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	return rawResult{Status: resp.StatusCode, Header: resp.Header, Body: body, Err: err}
-}
-
-// requestHead builds a request head with Host and Connection: close; extra are
-// complete header lines without line ends.
+// requestHead builds a request head with Host (none when host is "") and
+// Connection: close; extra are complete header lines without line ends.
 func requestHead(method, target, host string, extra ...string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, target, host)
-	for _, h := range extra {
-		b.WriteString(h)
-		b.WriteString("\r\n")
-	}
-	b.WriteString("User-Agent: mediagate-reliability\r\nConnection: close\r\n\r\n")
-	return b.String()
+	return testutil.RequestHead(method, target, host, slices.Concat(extra, []string{"User-Agent: mediagate-reliability", "Connection: close"})...)
 }
 
 // countLines counts log lines of caddy output containing every one of subs.

@@ -59,9 +59,9 @@ func TestMetricsCountTrafficFailoverCryptoAndDenials(t *testing.T) {
 	}
 	get := func(port int, target string, want int) int {
 		t.Helper()
-		res := rawRequest(port, true, requestHead("GET", target, "localhost:"+strconv.Itoa(port)))
-		if res.Err != nil || res.Status != want {
-			t.Fatalf("GET %.50s on :%d: %d (%v), want %d", target, port, res.Status, res.Err, want)
+		res, err := rawRequest(port, true, requestHead("GET", target, "localhost:"+strconv.Itoa(port)))
+		if err != nil || res.Status != want {
+			t.Fatalf("GET %.50s on :%d: %d (%v), want %d", target, port, res.Status, err, want)
 		}
 		return len(res.Body)
 	}
@@ -134,7 +134,7 @@ func TestEdgeauthExportsDenialAndCookieMetrics(t *testing.T) {
 	s := startMediaStack(t)
 	tA := token(t, s.Key, "/hls/a/*", "/keys/a/*")
 	for _, target := range []string{"/hls/a/index.m3u8?__token__=" + tA, "/hls/b/seg0.ts?__token__=" + tA, "/hls/a/seg0.ts"} {
-		rawRequest(s.P, true, requestHead("GET", target, "localhost:"+strconv.Itoa(s.P)))
+		_, _ = rawRequest(s.P, true, requestHead("GET", target, "localhost:"+strconv.Itoa(s.P)))
 	}
 	m, err := s.Caddy.adminGet("/metrics")
 	if err != nil {

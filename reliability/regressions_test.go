@@ -25,10 +25,10 @@ func TestManyRangesAreIgnoredNotForwarded(t *testing.T) {
 		for i := range ranges {
 			ranges[i] = fmt.Sprintf("%d-%d", i*10, i*10+5)
 		}
-		res := rawRequest(s.P, true, requestHead("GET", "/hls/a/seg0.ts?__token__="+tA, "localhost:"+strconv.Itoa(s.P),
+		res, err := rawRequest(s.P, true, requestHead("GET", "/hls/a/seg0.ts?__token__="+tA, "localhost:"+strconv.Itoa(s.P),
 			"Range: bytes="+strings.Join(ranges, ",")))
-		if res.Err != nil {
-			t.Fatalf("%d ranges: %v", n, res.Err)
+		if err != nil {
+			t.Fatalf("%d ranges: %v", n, err)
 		}
 		if res.Status != 200 || !bytes.Equal(res.Body, s.Assets["a"].Cipher["seg0.ts"]) {
 			t.Errorf("%d ranges: status %d with %d bytes, want 200 with the whole segment", n, res.Status, len(res.Body))
@@ -44,10 +44,10 @@ func TestManyRangesAreIgnoredNotForwarded(t *testing.T) {
 func TestUnsatisfiableRangeCarriesNoOriginBody(t *testing.T) {
 	s := startMediaStack(t)
 	tA := token(t, s.Key, "/hls/a/*")
-	res := rawRequest(s.P, true, requestHead("GET", "/hls/a/seg0.ts?__token__="+tA, "localhost:"+strconv.Itoa(s.P),
+	res, err := rawRequest(s.P, true, requestHead("GET", "/hls/a/seg0.ts?__token__="+tA, "localhost:"+strconv.Itoa(s.P),
 		"Range: bytes=99999-"))
-	if res.Err != nil {
-		t.Fatal(res.Err)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if res.Status != 416 {
 		t.Fatalf("status %d, want 416", res.Status)
@@ -83,9 +83,9 @@ func TestSegmentContextOfAnotherAssetIsRefused(t *testing.T) {
 		{"seg1's context on seg0", "/hls/a/seg0.ts?mgctx=" + ctxA["seg1.ts"] + "&__token__=" + tA},
 		{"a segment's context on the playlist", "/hls/a/index.m3u8?mgctx=" + ctxA["seg0.ts"] + "&__token__=" + tA},
 	} {
-		res := rawRequest(s.D, true, requestHead("GET", c.target, host))
-		if res.Err != nil {
-			t.Fatalf("%s: %v", c.name, res.Err)
+		res, err := rawRequest(s.D, true, requestHead("GET", c.target, host))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
 		}
 		if res.Status >= 500 {
 			t.Errorf("%s: status %d, want 403 (a context minted for another object)", c.name, res.Status)
@@ -111,16 +111,16 @@ func TestNarrowSegmentTokenMintsNoDirectoryCookie(t *testing.T) {
 	s := startMediaStack(t)
 	narrow := token(t, s.Key, "/hls/a/seg0.ts")
 	host := "localhost:" + strconv.Itoa(s.P)
-	res := rawRequest(s.P, true, requestHead("GET", "/hls/a/seg0.ts?__token__="+narrow, host))
-	if res.Err != nil || res.Status != 200 {
-		t.Fatalf("narrow token on its own segment: %d %v", res.Status, res.Err)
+	res, err := rawRequest(s.P, true, requestHead("GET", "/hls/a/seg0.ts?__token__="+narrow, host))
+	if err != nil || res.Status != 200 {
+		t.Fatalf("narrow token on its own segment: %d %v", res.Status, err)
 	}
 	for _, c := range res.Header.Values("Set-Cookie") {
 		v, _, _ := strings.Cut(strings.TrimPrefix(c, "__token__="), ";")
 		if !strings.HasPrefix(c, "__token__=") {
 			continue
 		}
-		other := rawRequest(s.P, true, requestHead("GET", "/hls/a/seg1.ts", host, "Cookie: __token__="+v))
+		other, _ := rawRequest(s.P, true, requestHead("GET", "/hls/a/seg1.ts", host, "Cookie: __token__="+v))
 		if other.Status == 200 && bytes.Contains(other.Body, s.Assets["a"].Cipher["seg1.ts"][:32]) {
 			t.Errorf("a token for /hls/a/seg0.ts minted a cookie (acl in %q) that serves /hls/a/seg1.ts", v[:min(len(v), 60)])
 		}

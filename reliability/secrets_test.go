@@ -44,9 +44,9 @@ func TestSecretsNeverInLogsOrAdaptedJSON(t *testing.T) {
 		{s.F, false, "/hls/a/seg0.ts", nil, 200},                            // failover
 	} {
 		host := "localhost:" + strconv.Itoa(r.port)
-		res := rawRequest(r.port, !r.plain, requestHead("GET", r.target, host, r.headers...))
-		if res.Err != nil || res.Status != r.wantStatus {
-			t.Errorf("GET %.40s on :%d: status %d (%v), want %d", r.target, r.port, res.Status, res.Err, r.wantStatus)
+		res, err := rawRequest(r.port, !r.plain, requestHead("GET", r.target, host, r.headers...))
+		if err != nil || res.Status != r.wantStatus {
+			t.Errorf("GET %.40s on :%d: status %d (%v), want %d", r.target, r.port, res.Status, err, r.wantStatus)
 		}
 		if strings.HasPrefix(r.target, "/keys/") && res.Status == 200 {
 			if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {

@@ -2,8 +2,6 @@ package reliability
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -47,10 +45,10 @@ var segSizes = map[string]int{"seg0.ts": 16000, "seg1.ts": 5000}
 // number of blocks (for crypto-error checks).
 func newAsset(t testing.TB, name string, corrupt bool) *asset {
 	t.Helper()
-	a := &asset{Name: name, Key: randomBytes(t, 16), IV: randomBytes(t, 16),
+	a := &asset{Name: name, Key: testutil.RandomBytes(t, 16), IV: testutil.RandomBytes(t, 16),
 		Cipher: map[string][]byte{}, Plain: map[string][]byte{}}
 	for seg, n := range segSizes {
-		p := randomBytes(t, n)
+		p := testutil.RandomBytes(t, n)
 		a.Plain[seg] = p
 		a.Cipher[seg] = testutil.MustEncryptAES128(t, a.Key, a.IV, p)
 	}
@@ -71,19 +69,6 @@ func writeAsset(t testing.TB, vgw *testutil.VGW, bucket string, a *asset) {
 	for seg, b := range a.Cipher {
 		vgw.WriteFile(t, bucket, a.Name+"/"+seg, b)
 	}
-}
-
-// sign returns body + "~hmac=" + HMAC-SHA256(key, body): hand-made tokens with
-// duplicate or odd fields that Generate refuses to produce.
-func sign(t testing.TB, keyHex, body string) string {
-	t.Helper()
-	k, err := hex.DecodeString(keyHex)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := hmac.New(sha256.New, k)
-	m.Write([]byte(body))
-	return body + "~hmac=" + hex.EncodeToString(m.Sum(nil))
 }
 
 // mediaStack is versitygw (bucket "media" with assets a, b and a corrupt c) and

@@ -29,12 +29,19 @@ func FreePorts(t testing.TB, n int) []int {
 	return ports
 }
 
-// RandomHex returns n random bytes, hex encoded (test keys and secrets).
-func RandomHex(t testing.TB, n int) string {
+// RandomBytes returns n random bytes (test keys, IVs and object contents
+// that must not occur anywhere else).
+func RandomBytes(t testing.TB, n int) []byte {
 	t.Helper()
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
 	}
-	return hex.EncodeToString(b)
+	return b
+}
+
+// RandomHex returns n random bytes, hex encoded (test keys and secrets).
+func RandomHex(t testing.TB, n int) string {
+	t.Helper()
+	return hex.EncodeToString(RandomBytes(t, n))
 }
