@@ -70,9 +70,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return err
 			}
 		case "frame_ancestors":
-			h.FrameAncestors = d.RemainingArgs()
-			if len(h.FrameAncestors) == 0 {
-				return d.ArgErr()
+			var err error
+			if h.FrameAncestors, err = caddyfilex.Args(d); err != nil {
+				return err
 			}
 		default:
 			return blk.Unknown(d)

@@ -106,10 +106,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "download_param":
 			h.DownloadParam, err = caddyfilex.OneArg(d)
 		case "raw_objects":
-			h.RawObjects = d.RemainingArgs()
-			if len(h.RawObjects) == 0 {
-				return d.ArgErr()
-			}
+			h.RawObjects, err = caddyfilex.Args(d)
 		case "asset_policy":
 			h.AssetPolicy, err = unmarshalPolicy(d)
 		case "playlist_cache":

@@ -118,9 +118,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 // parseKeys reads `key <hex>...`. A literal key is checked here, with its
 // line; {env.*} and {file.*} keys when provisioned.
 func (h *Handler) parseKeys(d *caddyfile.Dispenser) error {
-	args := d.RemainingArgs()
-	if len(args) == 0 {
-		return d.ArgErr()
+	args, err := caddyfilex.Args(d)
+	if err != nil {
+		return err
 	}
 	for _, a := range args {
 		if strings.Contains(a, "{") {
@@ -153,9 +153,9 @@ func (h *Handler) parseURLMode(d *caddyfile.Dispenser) error {
 
 // parseEntry reads `entry <glob>...`.
 func (h *Handler) parseEntry(d *caddyfile.Dispenser) error {
-	args := d.RemainingArgs()
-	if len(args) == 0 {
-		return d.ArgErr()
+	args, err := caddyfilex.Args(d)
+	if err != nil {
+		return err
 	}
 	for _, p := range args {
 		if _, err := path.Match(p, ""); err != nil {

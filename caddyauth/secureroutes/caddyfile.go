@@ -214,9 +214,9 @@ func (s *SecureRoutes) parseCORS(d *caddyfile.Dispenser) error {
 	err := blk.Each(d, func(sub string) error {
 		switch sub {
 		case "allow_headers", "expose_headers":
-			names := d.RemainingArgs()
-			if len(names) == 0 {
-				return d.ArgErr()
+			names, err := caddyfilex.Args(d)
+			if err != nil {
+				return err
 			}
 			for _, n := range names {
 				if !perimeter.IsHeaderName(n) || n == "*" {

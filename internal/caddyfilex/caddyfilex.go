@@ -23,6 +23,15 @@ func OneArg(d *caddyfile.Dispenser) (string, error) {
 	return v, nil
 }
 
+// Args reads the arguments of a subdirective that takes one or more.
+func Args(d *caddyfile.Dispenser) ([]string, error) {
+	args := d.RemainingArgs()
+	if len(args) == 0 {
+		return nil, d.ArgErr()
+	}
+	return args, nil
+}
+
 // Flag reads a subdirective that takes no argument: its presence is true.
 func Flag(d *caddyfile.Dispenser) (bool, error) {
 	if d.NextArg() {

@@ -86,3 +86,14 @@ func TestBlockUnknownNamesTheBlockAndTheLine(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestArgsWantsAtLeastOne(t *testing.T) {
+	var got []string
+	if err := block(t, "dir {\n a x y\n}", func(d *caddyfile.Dispenser) (err error) { got, err = Args(d); return }); err != nil || len(got) != 2 {
+		t.Fatalf("two arguments: %q, %v", got, err)
+	}
+	err := block(t, "dir {\n a\n}", func(d *caddyfile.Dispenser) error { _, err := Args(d); return err })
+	if err == nil || !strings.Contains(err.Error(), "wrong argument count") || !strings.Contains(err.Error(), ":2") {
+		t.Fatalf("no argument: %v", err)
+	}
+}
