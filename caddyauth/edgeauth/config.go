@@ -107,22 +107,9 @@ func (c *Config) provision(logger *zap.Logger) error {
 		c.now = time.Now
 	}
 	repl := caddy.NewReplacer()
-	var keys [][]byte
-	for i, raw := range c.Keys {
-		val, err := repl.ReplaceOrErr(raw, true, true)
-		if err != nil {
-			return fmt.Errorf("edgeauth key #%d: resolving placeholders: %w", i+1, err)
-		}
-		for _, part := range strings.FieldsFunc(val, isKeySeparator) {
-			k, err := edgetoken.ParseKey(part)
-			if err != nil {
-				return fmt.Errorf("edgeauth key #%d: %w", len(keys)+1, err)
-			}
-			keys = append(keys, k)
-		}
-	}
-	if len(keys) == 0 {
-		return errors.New("edgeauth: at least one key is required")
+	keys, err := c.resolveKeys(repl)
+	if err != nil {
+		return err
 	}
 	alg, err := edgetoken.ParseAlgorithm(c.Algorithm)
 	if err != nil {
@@ -138,17 +125,9 @@ func (c *Config) provision(logger *zap.Logger) error {
 	if c.Cookie == "" {
 		c.Cookie = DefaultCookie
 	}
-	skew := time.Duration(0) // edgetoken default (10s)
-	if c.ClockSkew != nil {
-		if err := checkClockSkew(*c.ClockSkew); err != nil {
-			return err
-		}
-		switch d := time.Duration(*c.ClockSkew); {
-		case d == 0:
-			skew = -1 // none
-		default:
-			skew = d
-		}
+	skew, err := c.skew()
+	if err != nil {
+		return err
 	}
 	delims, err := c.delimiters()
 	if err != nil {
@@ -267,6 +246,44 @@ func (c *Config) delimiters() (edgetoken.Delimiters, error) {
 }
 
 // checkLifetime is the one rule for session_cookie lifetime (Caddyfile and JSON).
+// resolveKeys resolves the keys' placeholders and parses every key (a value
+// may hold several, separated by commas or spaces).
+func (c *Config) resolveKeys(repl *caddy.Replacer) ([][]byte, error) {
+	var keys [][]byte
+	for i, raw := range c.Keys {
+		val, err := repl.ReplaceOrErr(raw, true, true)
+		if err != nil {
+			return nil, fmt.Errorf("edgeauth key #%d: resolving placeholders: %w", i+1, err)
+		}
+		for _, part := range strings.FieldsFunc(val, isKeySeparator) {
+			k, err := edgetoken.ParseKey(part)
+			if err != nil {
+				return nil, fmt.Errorf("edgeauth key #%d: %w", len(keys)+1, err)
+			}
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("edgeauth: at least one key is required")
+	}
+	return keys, nil
+}
+
+// skew is the verifier's clock skew: edgetoken's default (10 s) when unset,
+// none (-1) for clock_skew 0.
+func (c *Config) skew() (time.Duration, error) {
+	switch {
+	case c.ClockSkew == nil:
+		return 0, nil
+	case *c.ClockSkew == 0:
+		return -1, nil
+	}
+	if err := checkClockSkew(*c.ClockSkew); err != nil {
+		return 0, err
+	}
+	return time.Duration(*c.ClockSkew), nil
+}
+
 // checkClockSkew is the one rule for clock_skew (Caddyfile and JSON): not
 // negative; 0 means none.
 func checkClockSkew(d caddy.Duration) error {

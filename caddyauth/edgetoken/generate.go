@@ -48,21 +48,9 @@ func Generate(o Options) (string, error) {
 	if o.Start < 0 || o.Expires < 0 || o.Window < 0 {
 		return "", errors.New("start, expiry and window must not be negative")
 	}
-	exp := o.Expires
-	if exp == 0 {
-		w := int64(o.Window / time.Second)
-		if w <= 0 {
-			return "", errors.New("an expiry time or a window of at least 1s is required")
-		}
-		base := o.Start
-		if base == 0 {
-			now := o.Now
-			if now.IsZero() {
-				now = time.Now()
-			}
-			base = now.Unix()
-		}
-		exp = base + w
+	exp, err := o.expiry()
+	if err != nil {
+		return "", err
 	}
 	if o.Start > 0 && exp <= o.Start {
 		return "", errors.New("token would already be expired (exp <= st)")
@@ -113,4 +101,24 @@ func Generate(o Options) (string, error) {
 	signed := b.String()
 	mac := computeMAC(alg, o.Key, &macInput{delim: fd, signed: signed, url: url, hasURL: isURL, salt: o.Salt})
 	return signed + string(fd) + "hmac=" + hex.EncodeToString(mac), nil
+}
+
+// expiry is Expires, or Window seconds after Start (or after now).
+func (o *Options) expiry() (int64, error) {
+	if o.Expires != 0 {
+		return o.Expires, nil
+	}
+	w := int64(o.Window / time.Second)
+	if w <= 0 {
+		return 0, errors.New("an expiry time or a window of at least 1s is required")
+	}
+	base := o.Start
+	if base == 0 {
+		now := o.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		base = now.Unix()
+	}
+	return base + w, nil
 }

@@ -116,20 +116,7 @@ func (p *scanner) playlistTag(name string, ls, vs, le, next int) error {
 	case "EXT-X-MEDIA-SEQUENCE", "EXT-X-DISCONTINUITY-SEQUENCE":
 		return p.sequenceTag(name, trimBlanks(s[vs:le]))
 	case "EXT-X-SKIP":
-		if err := p.setType(Media, name); err != nil {
-			return err
-		}
-		if err := parseAttrs(&p.al, s, vs, le); err != nil {
-			return p.errf("%s: %v", name, err)
-		}
-		v, _ := p.al.get("SKIPPED-SEGMENTS")
-		n, ok := parseDecimal(v)
-		if !ok || p.seq+n < p.seq {
-			return p.errf("EXT-X-SKIP SKIPPED-SEGMENTS %q is not a decimal-integer", v)
-		}
-		p.seq += n
-		p.numbered = true
-		p.prevSeg, p.prevPart = rangeEnd{}, rangeEnd{}
+		return p.skipTag(vs, le)
 	case "EXT-X-TARGETDURATION":
 		if err := p.setType(Media, name); err != nil {
 			return err
@@ -164,6 +151,26 @@ func (p *scanner) playlistTag(name string, ls, vs, le, next int) error {
 	}
 	// EXTM3U again, EXT-X-INDEPENDENT-SEGMENTS, EXT-X-START, EXT-X-DEFINE,
 	// EXT-X-ALLOW-CACHE and unknown or vendor tags are copied as they are.
+	return nil
+}
+
+// skipTag handles EXT-X-SKIP (a delta playlist): the skipped segments
+// advance the sequence number, and byte ranges restart.
+func (p *scanner) skipTag(vs, le int) error {
+	if err := p.setType(Media, "EXT-X-SKIP"); err != nil {
+		return err
+	}
+	if err := parseAttrs(&p.al, p.s, vs, le); err != nil {
+		return p.errf("%s: %v", "EXT-X-SKIP", err)
+	}
+	v, _ := p.al.get("SKIPPED-SEGMENTS")
+	n, ok := parseDecimal(v)
+	if !ok || p.seq+n < p.seq {
+		return p.errf("EXT-X-SKIP SKIPPED-SEGMENTS %q is not a decimal-integer", v)
+	}
+	p.seq += n
+	p.numbered = true
+	p.prevSeg, p.prevPart = rangeEnd{}, rangeEnd{}
 	return nil
 }
 
