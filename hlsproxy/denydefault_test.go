@@ -114,6 +114,9 @@ func do(t *testing.T, tc *caddytest.Tester, method, path string, hdr ...string) 
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: body: %v", method, path, err)
+	}
 	return resp, body
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,21 +21,8 @@ import (
 // caches' clock (nowFunc) can be a fake one. They change nowFunc: none of
 // them runs in parallel.
 
-// fakeClock is a settable nowFunc.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func useFakeClock(t *testing.T) *fakeClock {
-	c := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+func useFakeClock(t *testing.T) *testutil.FakeClock {
+	c := testutil.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	old := nowFunc
 	nowFunc = c.Now
 	t.Cleanup(func() { nowFunc = old })

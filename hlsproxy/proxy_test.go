@@ -6,7 +6,6 @@ import (
 	"crypto/cipher"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"mime"
 	"net/http"
@@ -211,25 +210,10 @@ func startProxy(t *testing.T) (*caddytest.Tester, *fixture) {
 	return tester, f
 }
 
+// get is do with GET.
 func get(t *testing.T, tc *caddytest.Tester, path string, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, base+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := tc.Client.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: body: %v", path, err)
-	}
-	return resp, body
+	return do(t, tc, http.MethodGet, path, hdr...)
 }
 
 var uriLine = regexp.MustCompile(`(?m)^[^#\s].*$`)

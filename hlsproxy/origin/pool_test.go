@@ -16,18 +16,6 @@ import (
 	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // deadS3 is an S3 origin whose endpoint is a closed port.
 func deadS3(t *testing.T) *counting {
 	t.Helper()
@@ -56,7 +44,7 @@ func TestPoolFailoverAndBreakerWithRealGateways(t *testing.T) {
 	t.Run("dead primary: replica serves, breaker skips the dead one, retries after back-off", func(t *testing.T) {
 		dead := deadS3(t)
 		live := &counting{Origin: newS3(t, replicaGW, "", nil)}
-		clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+		clock := testutil.NewFakeClock(time.Unix(1_700_000_000, 0))
 		var events []string
 		p := NewPool([]Origin{dead, live}, PoolOptions{Backoff: 30 * time.Second, Now: clock.Now,
 			OnEvent: func(e Event) { events = append(events, fmt.Sprintf("%s:%d", e.Type, e.Index)) }})
@@ -235,7 +223,7 @@ func TestPoolOutcomes(t *testing.T) {
 
 func TestPoolAllBreakersOpenStillTriesPrimary(t *testing.T) {
 	a, b := &stub{name: "a", errs: []*Error{down, down, nil}}, &stub{name: "b", errs: []*Error{down}}
-	clock := &fakeClock{now: time.Unix(0, 0)}
+	clock := testutil.NewFakeClock(time.Unix(0, 0))
 	p := NewPool([]Origin{a, b}, PoolOptions{Now: clock.Now})
 	_, err := p.Fetch(context.Background(), &Request{Key: "k"}) // both fail, both breakers open
 	mustKind(t, err, Unavailable)
@@ -252,7 +240,7 @@ func TestPoolAllBreakersOpenStillTriesPrimary(t *testing.T) {
 
 func TestPoolFailThreshold(t *testing.T) {
 	a, b := &stub{name: "a", errs: []*Error{down}}, &stub{name: "b", errs: []*Error{nil}}
-	p := NewPool([]Origin{a, b}, PoolOptions{FailThreshold: 3, Now: (&fakeClock{}).Now})
+	p := NewPool([]Origin{a, b}, PoolOptions{FailThreshold: 3, Now: testutil.NewFakeClock(time.Time{}).Now})
 	for i := 0; i < 5; i++ {
 		if _, err := p.Fetch(context.Background(), &Request{Key: "k"}); err != nil {
 			t.Fatal(err)
@@ -278,7 +266,7 @@ func TestPoolCallerCancellationDoesNotTripBreaker(t *testing.T) {
 func TestPoolIsSafeForConcurrentUse(t *testing.T) {
 	a := &stub{name: "a", errs: []*Error{down, nil, down, nil, slow, nil}}
 	b := &stub{name: "b", errs: []*Error{nil}}
-	clock := &fakeClock{now: time.Unix(0, 0)}
+	clock := testutil.NewFakeClock(time.Unix(0, 0))
 	p := NewPool([]Origin{a, b}, PoolOptions{Now: clock.Now, Backoff: time.Second})
 	var wg sync.WaitGroup
 	for i := 0; i < 16; i++ {
