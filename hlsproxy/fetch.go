@@ -20,8 +20,14 @@ const statusClientClosed = 499
 
 // fetch asks the origin pool for an object.
 func (h *Handler) fetch(r *http.Request, key, method string, hdr http.Header) (*origin.Response, error) {
+	return h.fetchRequest(r, &origin.Request{Key: key, Method: method, Header: hdr})
+}
+
+// fetchRequest sends req to the origin pool and records the origin's
+// response time (wall clock: a latency, not the caches' clock).
+func (h *Handler) fetchRequest(r *http.Request, req *origin.Request) (*origin.Response, error) {
 	start := time.Now()
-	resp, err := h.pool.Fetch(r.Context(), &origin.Request{Key: key, Method: method, Header: hdr})
+	resp, err := h.pool.Fetch(r.Context(), req)
 	if err == nil {
 		h.metrics.originResponse(resp.Origin, start)
 	}

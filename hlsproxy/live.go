@@ -48,12 +48,7 @@ func (h *Handler) fetchPlaylist(r *http.Request, key string, d url.Values) (*ori
 	if delivery.Blocking(d) {
 		req.Hold = delivery.BlockingHold(h.cache.targetDuration(key), time.Duration(h.Timeout))
 	}
-	start := time.Now()
-	resp, err := h.pool.Fetch(r.Context(), req)
-	if err == nil {
-		h.metrics.originResponse(resp.Origin, start)
-	}
-	return resp, err
+	return h.fetchRequest(r, req)
 }
 
 // playlistCacheControl: a live playlist for what is left of its bound
