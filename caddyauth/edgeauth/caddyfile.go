@@ -10,7 +10,6 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
-	"github.com/mediagate/caddy-mediagate/internal/authz"
 	"github.com/mediagate/caddy-mediagate/internal/caddyfilex"
 )
 
@@ -79,8 +78,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.Query, err = caddyfilex.OneArg(d)
 		case "cookie":
 			h.Cookie, err = caddyfilex.OneArg(d)
-			if err == nil && !validCookieName(h.Cookie) {
-				return d.Errf("edgeauth: invalid cookie name %q", h.Cookie)
+			if err == nil {
+				if verr := checkCookieName("cookie", h.Cookie); verr != nil {
+					return d.Errf("%v", verr)
+				}
 			}
 		case "header":
 			h.Header, err = caddyfilex.OneArg(d)
@@ -170,8 +171,8 @@ func parseSessionCookie(d *caddyfile.Dispenser) (*SessionCookie, error) {
 	sc := new(SessionCookie)
 	if d.NextArg() {
 		sc.Name = d.Val()
-		if !validCookieName(sc.Name) {
-			return nil, d.Errf("edgeauth: session_cookie: invalid cookie name %q", sc.Name)
+		if err := checkCookieName("session_cookie", sc.Name); err != nil {
+			return nil, d.Errf("%v", err)
 		}
 	}
 	if d.NextArg() {
@@ -190,8 +191,8 @@ func parseSessionCookie(d *caddyfile.Dispenser) (*SessionCookie, error) {
 		case "acl":
 			sc.ACL, err = caddyfilex.OneArg(d)
 			if err == nil {
-				if perr := authz.CheckTemplate(sc.ACL); perr != nil {
-					return d.Errf("edgeauth: session_cookie: %v", perr)
+				if verr := checkSessionACL(sc.ACL); verr != nil {
+					return d.Errf("%v", verr)
 				}
 			}
 		case "same_site":

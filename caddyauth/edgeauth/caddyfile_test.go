@@ -100,7 +100,7 @@ func TestUnmarshalCaddyfileErrorsCarryLine(t *testing.T) {
 		{"optional argument", "edgeauth {\n optional yes\n}", ":2", "wrong argument count"},
 		{"bad entry glob", "edgeauth {\n entry [\n}", ":2", "entry"},
 		{"empty entry", "edgeauth {\n entry\n}", ":2", "wrong argument count"},
-		{"bad cookie name", "edgeauth {\n cookie a;b\n}", ":2", "invalid cookie name"},
+		{"bad cookie name", "edgeauth {\n cookie a;b\n}", ":2", `edgeauth: cookie: invalid cookie name "a;b"`},
 		{"session_cookie bad lifetime", "edgeauth {\n session_cookie {\n  lifetime 0s\n }\n}", ":3", "lifetime"},
 		{"session_cookie bad same_site", "edgeauth {\n session_cookie {\n  same_site loose\n }\n}", ":3", "same_site"},
 		{"session_cookie unknown", "edgeauth {\n session_cookie {\n  path /\n }\n}", ":3", `unknown subdirective "path"`},

@@ -125,6 +125,9 @@ func (c *Config) provision(logger *zap.Logger) error {
 	if c.Cookie == "" {
 		c.Cookie = DefaultCookie
 	}
+	if err := checkCookieName("cookie", c.Cookie); err != nil {
+		return err
+	}
 	skew, err := c.skew()
 	if err != nil {
 		return err
@@ -173,8 +176,8 @@ func (s *SessionCookie) provision(defaultName string) error {
 	if s.Name == "" {
 		s.Name = defaultName
 	}
-	if !validCookieName(s.Name) {
-		return fmt.Errorf("edgeauth session_cookie: invalid cookie name %q", s.Name)
+	if err := checkCookieName("session_cookie", s.Name); err != nil {
+		return err
 	}
 	if s.Lifetime == 0 {
 		s.Lifetime = caddy.Duration(DefaultSessionLifetime)
@@ -182,10 +185,8 @@ func (s *SessionCookie) provision(defaultName string) error {
 	if err := checkLifetime(s.Lifetime); err != nil {
 		return err
 	}
-	if s.ACL != "" {
-		if err := authz.CheckTemplate(s.ACL); err != nil {
-			return fmt.Errorf("edgeauth session_cookie: %w", err)
-		}
+	if err := checkSessionACL(s.ACL); err != nil {
+		return err
 	}
 	if s.SameSite != "" {
 		if err := checkSameSite(s.SameSite); err != nil {
@@ -194,7 +195,7 @@ func (s *SessionCookie) provision(defaultName string) error {
 	}
 	if s.Partitioned {
 		if s.SameSite != "" && !strings.EqualFold(s.SameSite, "none") {
-			return fmt.Errorf("edgeauth session_cookie: partitioned needs same_site none, not %q", s.SameSite)
+			return fmt.Errorf("edgeauth: session_cookie: partitioned needs same_site none, not %q", s.SameSite)
 		}
 		s.SameSite = "none"
 	}
@@ -295,7 +296,27 @@ func checkClockSkew(d caddy.Duration) error {
 
 func checkLifetime(d caddy.Duration) error {
 	if time.Duration(d) < time.Second {
-		return fmt.Errorf("edgeauth session_cookie: lifetime %s: must be at least 1s", time.Duration(d))
+		return fmt.Errorf("edgeauth: session_cookie: lifetime %s: must be at least 1s", time.Duration(d))
+	}
+	return nil
+}
+
+// checkCookieName is the one rule for the cookie names (cookie,
+// session_cookie <name>), in the Caddyfile and JSON: an RFC 6265 token.
+func checkCookieName(what, name string) error {
+	if !validCookieName(name) {
+		return fmt.Errorf("edgeauth: %s: invalid cookie name %q", what, name)
+	}
+	return nil
+}
+
+// checkSessionACL is the one rule for session_cookie acl (empty: the default).
+func checkSessionACL(acl string) error {
+	if acl == "" {
+		return nil
+	}
+	if err := authz.CheckTemplate(acl); err != nil {
+		return fmt.Errorf("edgeauth: session_cookie: %w", err)
 	}
 	return nil
 }
@@ -306,5 +327,5 @@ func checkSameSite(v string) error {
 	case "lax", "strict", "none":
 		return nil
 	}
-	return fmt.Errorf("edgeauth session_cookie: same_site %q: want lax, strict or none", v)
+	return fmt.Errorf("edgeauth: session_cookie: same_site %q: want lax, strict or none", v)
 }

@@ -66,6 +66,10 @@ func TestProvisionErrorsNameProblemNotKey(t *testing.T) {
 		{"bad entry", Config{Keys: []string{keyA}, Entry: []string{"["}}, "entry"},
 		{"bad same_site", Config{Keys: []string{keyA}, SessionCookie: &SessionCookie{SameSite: "loose"}}, "same_site"},
 		{"short lifetime", Config{Keys: []string{keyA}, SessionCookie: &SessionCookie{Lifetime: caddy.Duration(time.Millisecond)}}, "lifetime"},
+		// JSON is refused as the Caddyfile is: one rule each (checkCookieName, checkSessionACL).
+		{"bad cookie name", Config{Keys: []string{keyA}, Cookie: "a;b"}, `edgeauth: cookie: invalid cookie name "a;b"`},
+		{"bad session cookie name", Config{Keys: []string{keyA}, SessionCookie: &SessionCookie{Name: "a b"}}, `edgeauth: session_cookie: invalid cookie name "a b"`},
+		{"session acl with tilde", Config{Keys: []string{keyA}, SessionCookie: &SessionCookie{ACL: "/~u/*"}}, "edgeauth: session_cookie: "},
 		{"negative skew", Config{Keys: []string{keyA}, ClockSkew: func() *caddy.Duration { d := caddy.Duration(-time.Second); return &d }()}, "edgeauth: clock_skew must not be negative"},
 	}
 	for _, tt := range tests {
