@@ -8,8 +8,9 @@ import (
 func TestFakeClockReadsItsTimeUntilAdvanced(t *testing.T) {
 	start := time.Unix(1_700_000_000, 0)
 	c := NewFakeClock(start)
-	if !c.Now().Equal(start) || !c.Now().Equal(start) {
-		t.Fatalf("Now = %v, want %v twice", c.Now(), start)
+	first, second := c.Now(), c.Now()
+	if !first.Equal(start) || !second.Equal(start) {
+		t.Fatalf("Now = %v then %v, want %v both times", first, second, start)
 	}
 	c.Advance(90 * time.Second)
 	if got := c.Now().Sub(start); got != 90*time.Second {
