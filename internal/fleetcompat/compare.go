@@ -97,22 +97,20 @@ func comparePair(rep *Report, na, nb string, a, b []handler, resolve Resolver) e
 }
 
 func compareEdgeAuth(rep *Report, label, na, nb string, a, b map[string]any, resolve Resolver) error {
-	ia, err := edgeKeyIDs(a, resolve)
+	ia, ib, err := onBoth(na, nb, a, b, func(obj map[string]any) ([]string, error) { return edgeKeyIDs(obj, resolve) })
 	if err != nil {
-		return fmt.Errorf("%s: %w", na, err)
-	}
-	ib, err := edgeKeyIDs(b, resolve)
-	if err != nil {
-		return fmt.Errorf("%s: %w", nb, err)
+		return err
 	}
 	checkRing(rep, label, "EdgeAuth key lists", "signs", na, nb, ia, ib)
-	sa, err := resolveField(a, "salt", resolve)
+	sa, sb, err := onBoth(na, nb, a, b, func(obj map[string]any) (string, error) {
+		v, err := resolveField(obj, "salt", resolve)
+		if err != nil {
+			return "", fmt.Errorf("salt: %w", err)
+		}
+		return v, nil
+	})
 	if err != nil {
-		return fmt.Errorf("%s: salt: %w", na, err)
-	}
-	sb, err := resolveField(b, "salt", resolve)
-	if err != nil {
-		return fmt.Errorf("%s: salt: %w", nb, err)
+		return err
 	}
 	if sa != sb {
 		rep.Problems = append(rep.Problems, label+": the salts differ (every token fails on the other side)")
@@ -122,13 +120,9 @@ func compareEdgeAuth(rep *Report, label, na, nb string, a, b map[string]any, res
 }
 
 func compareHLSProxy(rep *Report, label, na, nb string, a, b map[string]any, resolve Resolver) error {
-	ia, err := secretIDs(a, resolve)
+	ia, ib, err := onBoth(na, nb, a, b, func(obj map[string]any) ([]string, error) { return secretIDs(obj, resolve) })
 	if err != nil {
-		return fmt.Errorf("%s: %w", na, err)
-	}
-	ib, err := secretIDs(b, resolve)
-	if err != nil {
-		return fmt.Errorf("%s: %w", nb, err)
+		return err
 	}
 	if len(ia) > 0 || len(ib) > 0 {
 		checkRing(rep, label, "key_secret lists", "seals", na, nb, ia, ib)
@@ -139,6 +133,17 @@ func compareHLSProxy(rep *Report, label, na, nb string, a, b map[string]any, res
 	}
 	checkFields(rep, label, a, b, append([]string{"key_secret", "key_secrets", "origins", "handler"}, mayDiffer["hls_proxy"]...))
 	return nil
+}
+
+// onBoth applies f to both sides' handler objects; an error names its side.
+func onBoth[T any](na, nb string, a, b map[string]any, f func(map[string]any) (T, error)) (va, vb T, err error) {
+	if va, err = f(a); err != nil {
+		return va, vb, fmt.Errorf("%s: %w", na, err)
+	}
+	if vb, err = f(b); err != nil {
+		return va, vb, fmt.Errorf("%s: %w", nb, err)
+	}
+	return va, vb, nil
 }
 
 // checkRing applies the rotation rule: each side must accept what the
