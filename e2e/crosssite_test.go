@@ -102,7 +102,7 @@ var crossSiteStyles = []struct {
 // cookie-less request with 403 "missing".
 func TestCookieStylePlaysSameSiteOnlyUnlessPartitionedAndTokenizePlaysAnywhere(t *testing.T) {
 	requireWebPlayers(t)
-	bin := requireCaddy(t)
+	bin := testutil.CaddyBinary(t)
 	vgw := testutil.StartVersityGW(t, testutil.VGWOptions{Access: "e2e" + testutil.RandomHex(t, 6), Secret: testutil.RandomHex(t, 20), NoMeta: true})
 	pagePort := startPageServer(t)
 	z := realizer{S3: vgw, HTTPOrigin: startHTTPOrigin(t), PagePort: pagePort}

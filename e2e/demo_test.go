@@ -18,7 +18,7 @@ import (
 // TestDemoSmokeServesTheTokenizedPlaylistRefusesTheBareOneAndCleansUp runs scripts/demo.sh in
 // DEMO_SMOKE=1 mode (what `make demo` starts, checked with curl) on free ports.
 func TestDemoSmokeServesTheTokenizedPlaylistRefusesTheBareOneAndCleansUp(t *testing.T) {
-	requireCaddy(t)
+	testutil.CaddyBinary(t)
 	testutil.RequireTool(t, "curl")
 	testutil.RequireTool(t, "openssl")
 	if testutil.VersityGWPath() == "" {

@@ -98,7 +98,7 @@ func TestAkamaiNodeSDKTokensVerifyAndOpenOnlyTheirRequest(t *testing.T) {
 			cliFlags: []string{"--url-mode", "--escape-early"}},
 	}
 	toks := nodeTokens(t, interopKey, cases)
-	caddy := requireCaddy(t)
+	caddy := testutil.CaddyBinary(t)
 	for i, c := range cases {
 		tok := toks[i]
 		t.Run(c.name, func(t *testing.T) {

@@ -89,7 +89,7 @@ type embedStack struct {
 
 func startEmbedStack(t *testing.T) *embedStack {
 	t.Helper()
-	caddyBin := requireCaddy(t)
+	caddyBin := testutil.CaddyBinary(t)
 	vgw := testutil.StartSampleBucket(t, "e2e")
 	ports := testutil.FreePorts(t, 8)
 	dir := t.TempDir()

@@ -80,7 +80,7 @@ func (e mediaEntry) entryURL(t *testing.T, stream string) string {
 func TestEveryDocumentedCaddyfilePlaysWithTheTokenOnlyOnTheEntry(t *testing.T) {
 	ffprobe := testutil.RequireTool(t, "ffprobe")
 	requireWebPlayers(t)
-	bin := requireCaddy(t)
+	bin := testutil.CaddyBinary(t)
 	configs, skipped := documentedConfigs(t)
 	for _, s := range skipped {
 		t.Logf("not a whole config, not run: %s", s)

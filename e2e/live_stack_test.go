@@ -66,7 +66,7 @@ http://127.0.0.1:{{.FileOrigin}} {
 // once every stream's playlist lists three segments.
 func startLiveStack(t *testing.T, streams ...string) *liveStack {
 	t.Helper()
-	requireCaddy(t) // skips (fails under CI) without bin/caddy; notes a stale build
+	testutil.CaddyBinary(t) // skips (fails under CI) without bin/caddy; notes a stale build
 	ffmpeg := testutil.RequireTool(t, "ffmpeg")
 	root := testutil.RepoRoot(t)
 	vgw := testutil.StartMediaBucket(t, "live")

@@ -46,7 +46,7 @@ type caddyfileData struct {
 // startStack starts versitygw and bin/caddy for one test; both stop at t.Cleanup.
 func startStack(t *testing.T) *stack {
 	t.Helper()
-	requireCaddy(t) // skips (fails under CI) without bin/caddy; notes a stale build
+	testutil.CaddyBinary(t) // skips (fails under CI) without bin/caddy; notes a stale build
 	root := testutil.RepoRoot(t)
 
 	vgw := testutil.StartSampleBucket(t, "e2e")

@@ -2,8 +2,6 @@ package hlsproxy_test
 
 import (
 	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
@@ -46,38 +44,15 @@ func randBytes(r *rand.ChaCha8, n int) []byte {
 	return b
 }
 
-// encryptAtRest is an independent AES-128-CBC + PKCS7 encryption (crypto/cipher),
-// so the proxy's segcrypt is checked against the standard library.
-func encryptAtRest(key, iv, plain []byte) []byte {
-	pad := 16 - len(plain)%16
-	p := append(append([]byte(nil), plain...), bytes.Repeat([]byte{byte(pad)}, pad)...)
-	b, _ := aes.NewCipher(key)
-	out := make([]byte, len(p))
-	cipher.NewCBCEncrypter(b, iv).CryptBlocks(out, p)
-	return out
-}
-
+// decryptDelivered opens a delivered segment with testutil's crypto/cipher
+// helper, so the proxy's segcrypt is checked against the standard library.
 func decryptDelivered(t *testing.T, key, iv, ct []byte) []byte {
 	t.Helper()
-	if len(ct) == 0 || len(ct)%16 != 0 {
-		t.Fatalf("ciphertext of %d bytes", len(ct))
+	clear, err := testutil.DecryptAES128(key, iv, ct)
+	if err != nil {
+		t.Fatalf("delivered ciphertext: %v", err)
 	}
-	b, _ := aes.NewCipher(key)
-	out := make([]byte, len(ct))
-	cipher.NewCBCDecrypter(b, iv).CryptBlocks(out, ct)
-	pad := int(out[len(out)-1])
-	if pad < 1 || pad > 16 {
-		t.Fatalf("bad padding %d", pad)
-	}
-	return out[:len(out)-pad]
-}
-
-func seqIV(n uint64) []byte {
-	iv := make([]byte, 16)
-	for i := 0; i < 8; i++ {
-		iv[15-i] = byte(n >> (8 * i))
-	}
-	return iv
+	return clear
 }
 
 func writeFixture(t *testing.T, g *testutil.VGW) *fixture {
@@ -98,11 +73,11 @@ func writeFixture(t *testing.T, g *testutil.VGW) *fixture {
 	for i, n := range []int{2000, 17} {
 		name := fmt.Sprintf("enc/seg%d.ts", i)
 		f.clear[name] = randBytes(rng, n)
-		iv := seqIV(uint64(5 + i))
+		iv := testutil.SequenceIV(uint64(5 + i))
 		if i == 1 {
 			iv = explicit
 		}
-		g.WriteFile(t, "media", name, encryptAtRest(f.storageKey, iv, f.clear[name]))
+		g.WriteFile(t, "media", name, testutil.MustEncryptAES128(t, f.storageKey, iv, f.clear[name]))
 	}
 	g.WriteFile(t, "media", "enc/index.m3u8", []byte(fmt.Sprintf("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:5\n"+
 		"#EXT-X-KEY:METHOD=AES-128,URI=\"keys/storage.key.bin\"\n#EXTINF:2.000,\nseg0.ts\n"+

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -25,10 +26,38 @@ func CaddyBinary(t testing.TB) string {
 	if p == "" {
 		p = filepath.Join(RepoRoot(t), "bin", "caddy")
 	}
-	if fi, err := os.Stat(p); err != nil || fi.IsDir() {
+	fi, err := os.Stat(p)
+	if err != nil || fi.IsDir() {
 		Unavailable(t, "%s not found: run `make build` first", p)
 	}
+	if newer := newerSource(RepoRoot(t), fi.ModTime()); newer != "" {
+		t.Logf("note: %s is newer than %s; run `make build` to test the current sources", newer, p)
+	}
 	return p
+}
+
+// newerSource returns a Go source file of the built modules modified after
+// t, or "".
+func newerSource(root string, t time.Time) string {
+	var found string
+	for _, dir := range []string{"caddyauth", "hlsproxy", "hlsplayer", "internal", "fleetcheck", "cmd"} {
+		_ = filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || found != "" {
+				return fs.SkipAll
+			}
+			if d.IsDir() && d.Name() == "testutil" {
+				return fs.SkipDir
+			}
+			if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+				return nil
+			}
+			if info, err := d.Info(); err == nil && info.ModTime().After(t) {
+				found, _ = filepath.Rel(root, p)
+			}
+			return nil
+		})
+	}
+	return found
 }
 
 // Caddy is a running `bin/caddy run` subprocess.
