@@ -1,17 +1,12 @@
 package origin
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
 	"sync/atomic"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
@@ -32,26 +27,6 @@ func newS3(t testing.TB, gw *testutil.VGW, prefix string, mutate func(*S3Config)
 	}
 	t.Cleanup(func() { o.Close() })
 	return o
-}
-
-// putObject uploads through the AWS SDK S3 client (an independent implementation), so the
-// gateway stores ETag, Content-Type and user metadata.
-func putObject(t testing.TB, gw *testutil.VGW, key string, data []byte, contentType string, meta map[string]string) {
-	t.Helper()
-	client := s3.New(s3.Options{
-		Region:                     gw.Region,
-		BaseEndpoint:               aws.String(gw.Endpoint),
-		UsePathStyle:               true,
-		Credentials:                credentials.NewStaticCredentialsProvider(gw.Access, gw.Secret, ""),
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-	})
-	in := &s3.PutObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key), Body: bytes.NewReader(data), Metadata: meta}
-	if contentType != "" {
-		in.ContentType = aws.String(contentType)
-	}
-	if _, err := client.PutObject(context.Background(), in); err != nil {
-		t.Fatalf("PutObject %q: %v\n%s", key, err, gw.Output())
-	}
 }
 
 // fetchAll fetches and reads the whole body (closing it).

@@ -90,7 +90,7 @@ func TestS3FailuresMapToKinds(t *testing.T) {
 func TestS3RangeHeadAndConditionals(t *testing.T) {
 	gw := testutil.StartVersityGW(t, testutil.VGWOptions{Buckets: []string{testBucket}})
 	data := pattern(10_000)
-	putObject(t, gw, "seg 1+ü.ts", data, "video/mp2t", nil)
+	gw.PutObject(t, testBucket, "seg 1+ü.ts", data, "video/mp2t", nil)
 	o := newS3(t, gw, "", nil)
 
 	full, _, err := fetchAll(t, o, &Request{Key: "seg 1+ü.ts", Method: http.MethodHead})
@@ -160,9 +160,9 @@ func TestS3RangeHeadAndConditionals(t *testing.T) {
 
 func TestS3UserMetadataIsExposed(t *testing.T) {
 	gw := testutil.StartVersityGW(t, testutil.VGWOptions{Buckets: []string{testBucket}})
-	putObject(t, gw, "protected/index.m3u8", []byte("#EXTM3U\n"), "application/vnd.apple.mpegurl",
+	gw.PutObject(t, testBucket, "protected/index.m3u8", []byte("#EXTM3U\n"), "application/vnd.apple.mpegurl",
 		map[string]string{"tokenize": "true", "asset-id": "A-42"})
-	putObject(t, gw, "public/index.m3u8", []byte("#EXTM3U\n"), "application/vnd.apple.mpegurl", nil)
+	gw.PutObject(t, testBucket, "public/index.m3u8", []byte("#EXTM3U\n"), "application/vnd.apple.mpegurl", nil)
 	o := newS3(t, gw, "", nil)
 	for _, tt := range []struct {
 		key, method, tokenize, asset string
