@@ -196,12 +196,10 @@ func unmarshalOrigin(d *caddyfile.Dispenser, oc *OriginConfig) error {
 			oc.SessionToken, err = caddyfilex.OneArg(d)
 		case "profile":
 			oc.Profile, err = caddyfilex.OneArg(d)
-		case "path_style", "virtual_hosted":
-			if d.NextArg() {
-				return d.ArgErr()
-			}
-			oc.PathStyle = oc.PathStyle || name == "path_style"
-			oc.VirtualHosted = oc.VirtualHosted || name == "virtual_hosted"
+		case "path_style":
+			oc.PathStyle, err = caddyfilex.Flag(d)
+		case "virtual_hosted":
+			oc.VirtualHosted, err = caddyfilex.Flag(d)
 		case "header":
 			args := d.RemainingArgs()
 			if len(args) != 2 {
@@ -240,8 +238,8 @@ func unmarshalPolicy(d *caddyfile.Dispenser) (*AssetPolicy, error) {
 		}
 		p.Default = args[3]
 	}
-	if err := p.provision(); err != nil {
-		return nil, d.Err(err.Error())
+	if err := caddyfilex.Rule(d, p.provision()); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -253,8 +251,8 @@ func durationArg(d *caddyfile.Dispenser, name string, dst *caddy.Duration) error
 	if err != nil {
 		return err
 	}
-	if err := checkDuration(name, dur, false); err != nil {
-		return d.Errf("%v", err)
+	if err := caddyfilex.Rule(d, checkDuration(name, dur, false)); err != nil {
+		return err
 	}
 	*dst = dur
 	return nil

@@ -160,8 +160,8 @@ func unmarshalHTTPPolicy(d *caddyfile.Dispenser, args []string) (*AssetPolicy, e
 	if err != nil {
 		return nil, err
 	}
-	if err := p.provision(); err != nil {
-		return nil, d.Err(err.Error())
+	if err := caddyfilex.Rule(d, p.provision()); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -77,11 +77,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "query":
 			h.Query, err = caddyfilex.OneArg(d)
 		case "cookie":
-			h.Cookie, err = caddyfilex.OneArg(d)
-			if err == nil {
-				if verr := checkCookieName("cookie", h.Cookie); verr != nil {
-					return d.Errf("%v", verr)
-				}
+			if h.Cookie, err = caddyfilex.OneArg(d); err == nil {
+				err = caddyfilex.Rule(d, checkCookieName("cookie", h.Cookie))
 			}
 		case "header":
 			h.Header, err = caddyfilex.OneArg(d)
@@ -94,10 +91,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "clock_skew":
 			var skew caddy.Duration
 			if skew, err = caddyfilex.Duration(d, "edgeauth: clock_skew"); err == nil {
-				if verr := checkClockSkew(skew); verr != nil {
-					return d.Errf("%v", verr)
+				if err = caddyfilex.Rule(d, checkClockSkew(skew)); err == nil {
+					h.ClockSkew = &skew
 				}
-				h.ClockSkew = &skew
 			}
 		case "url_mode":
 			err = h.parseURLMode(d)
@@ -171,8 +167,8 @@ func parseSessionCookie(d *caddyfile.Dispenser) (*SessionCookie, error) {
 	sc := new(SessionCookie)
 	if d.NextArg() {
 		sc.Name = d.Val()
-		if err := checkCookieName("session_cookie", sc.Name); err != nil {
-			return nil, d.Errf("%v", err)
+		if err := caddyfilex.Rule(d, checkCookieName("session_cookie", sc.Name)); err != nil {
+			return nil, err
 		}
 	}
 	if d.NextArg() {
@@ -184,23 +180,15 @@ func parseSessionCookie(d *caddyfile.Dispenser) (*SessionCookie, error) {
 		switch name {
 		case "lifetime":
 			if sc.Lifetime, err = caddyfilex.Duration(d, "edgeauth: session_cookie: lifetime"); err == nil {
-				if verr := checkLifetime(sc.Lifetime); verr != nil {
-					return d.Errf("%v", verr)
-				}
+				err = caddyfilex.Rule(d, checkLifetime(sc.Lifetime))
 			}
 		case "acl":
-			sc.ACL, err = caddyfilex.OneArg(d)
-			if err == nil {
-				if verr := checkSessionACL(sc.ACL); verr != nil {
-					return d.Errf("%v", verr)
-				}
+			if sc.ACL, err = caddyfilex.OneArg(d); err == nil {
+				err = caddyfilex.Rule(d, checkSessionACL(sc.ACL))
 			}
 		case "same_site":
-			sc.SameSite, err = caddyfilex.OneArg(d)
-			if err == nil {
-				if verr := checkSameSite(sc.SameSite); verr != nil {
-					return d.Errf("%v", verr)
-				}
+			if sc.SameSite, err = caddyfilex.OneArg(d); err == nil {
+				err = caddyfilex.Rule(d, checkSameSite(sc.SameSite))
 			}
 		case "domain":
 			sc.Domain, err = caddyfilex.OneArg(d)

@@ -246,7 +246,6 @@ func (c *Config) delimiters() (edgetoken.Delimiters, error) {
 	return d, nil
 }
 
-// checkLifetime is the one rule for session_cookie lifetime (Caddyfile and JSON).
 // resolveKeys resolves the keys' placeholders and parses every key (a value
 // may hold several, separated by commas or spaces).
 func (c *Config) resolveKeys(repl *caddy.Replacer) ([][]byte, error) {
@@ -294,6 +293,7 @@ func checkClockSkew(d caddy.Duration) error {
 	return nil
 }
 
+// checkLifetime is the one rule for session_cookie lifetime (Caddyfile and JSON).
 func checkLifetime(d caddy.Duration) error {
 	if time.Duration(d) < time.Second {
 		return fmt.Errorf("edgeauth: session_cookie: lifetime %s: must be at least 1s", time.Duration(d))

@@ -54,6 +54,16 @@ func Duration(d *caddyfile.Dispenser, what string) (caddy.Duration, error) {
 	return caddy.Duration(dur), nil
 }
 
+// Rule gives the error of a rule that Provision also applies (a value's
+// meaning) the line of the current token; nil stays nil. The parser calls
+// the module's one rule for a literal value only to say where it is.
+func Rule(d *caddyfile.Dispenser, err error) error {
+	if err == nil {
+		return nil
+	}
+	return d.WrapErr(err)
+}
+
 // Block tracks the subdirectives of one block so that every directive
 // refuses a repeated or unknown one in the same words: "<block>: <name>
 // given more than once", "<block>: unknown subdirective "<name>"".

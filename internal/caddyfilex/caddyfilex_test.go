@@ -1,6 +1,7 @@
 package caddyfilex
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +96,20 @@ func TestArgsWantsAtLeastOne(t *testing.T) {
 	err := block(t, "dir {\n a\n}", func(d *caddyfile.Dispenser) error { _, err := Args(d); return err })
 	if err == nil || !strings.Contains(err.Error(), "wrong argument count") || !strings.Contains(err.Error(), ":2") {
 		t.Fatalf("no argument: %v", err)
+	}
+}
+
+func TestRuleAddsTheLineAndKeepsNil(t *testing.T) {
+	rule := errors.New("dir: a must be b")
+	var got, none error
+	_ = block(t, "dir {\n\n a x\n}", func(d *caddyfile.Dispenser) error {
+		got, none = Rule(d, rule), Rule(d, nil)
+		return nil
+	})
+	if !errors.Is(got, rule) || !strings.Contains(got.Error(), "dir: a must be b, at Testfile:3") {
+		t.Errorf("Rule: %v, want the rule's error wrapped with line 3", got)
+	}
+	if none != nil {
+		t.Errorf("Rule(nil) = %v, want nil", none)
 	}
 }
