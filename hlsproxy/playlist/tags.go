@@ -161,7 +161,7 @@ func (p *scanner) skipTag(vs, le int) error {
 		return err
 	}
 	if err := parseAttrs(&p.al, p.s, vs, le); err != nil {
-		return p.errf("%s: %v", "EXT-X-SKIP", err)
+		return p.errf("EXT-X-SKIP: %v", err)
 	}
 	v, _ := p.al.get("SKIPPED-SEGMENTS")
 	n, ok := parseDecimal(v)

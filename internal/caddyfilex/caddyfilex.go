@@ -84,9 +84,9 @@ func NewBlock(name string, repeatable ...string) *Block {
 	return b
 }
 
-// Once is called with the dispenser on a subdirective's name; it fails the
+// once is called with the dispenser on a subdirective's name; it fails the
 // second time a non-repeatable name is seen.
-func (b *Block) Once(d *caddyfile.Dispenser) error {
+func (b *Block) once(d *caddyfile.Dispenser) error {
 	name := d.Val()
 	if b.repeatable[name] {
 		return nil
@@ -104,11 +104,11 @@ func (b *Block) Unknown(d *caddyfile.Dispenser) error {
 }
 
 // Each runs each for every subdirective of the block the dispenser is on
-// (a directive's block or a nested one), after Once; it stops at the first
+// (a directive's block or a nested one), after refusing a repeated one; it stops at the first
 // error. each answers blk.Unknown(d) for a name it does not know.
 func (b *Block) Each(d *caddyfile.Dispenser, each func(name string) error) error {
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		if err := b.Once(d); err != nil {
+		if err := b.once(d); err != nil {
 			return err
 		}
 		if err := each(d.Val()); err != nil {

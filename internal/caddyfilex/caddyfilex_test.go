@@ -66,17 +66,21 @@ func TestDurationParsesCaddySyntaxAndNamesTheOption(t *testing.T) {
 	}
 }
 
-func TestBlockRefusesTheSecondOfANameButNotRepeatables(t *testing.T) {
-	o := NewBlock("dir", "key")
-	err := block(t, "dir {\n key a\n key b\n a 1\n b 2\n a 3\n}", func(d *caddyfile.Dispenser) error {
-		if err := o.Once(d); err != nil {
-			return err
-		}
+func TestBlockEachWalksEverySubdirectiveAndRefusesTheSecondOfAName(t *testing.T) {
+	b := NewBlock("dir", "key")
+	var names []string
+	d := caddyfile.NewTestDispenser("dir {\n key a\n key b\n a 1\n b 2\n a 3\n c 4\n}")
+	d.Next()
+	err := b.Each(d, func(name string) error {
+		names = append(names, name)
 		d.RemainingArgs()
 		return nil
 	})
 	if err == nil || !strings.Contains(err.Error(), "dir: a given more than once") || !strings.Contains(err.Error(), ":6") {
 		t.Fatalf("got %v, want the second a refused at line 6", err)
+	}
+	if got := strings.Join(names, " "); got != "key key a b" {
+		t.Errorf("each saw %q, want every name before the repeated one (key twice: repeatable)", got)
 	}
 }
 
