@@ -176,15 +176,7 @@ func (f *fleet) all() []string {
 // stream and its keys, signed with the named EdgeAuth key.
 func (f *fleet) token(keyName, stream string) string {
 	f.t.Helper()
-	key, err := edgetoken.ParseKey(f.edgeKeys[keyName])
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	tok, err := edgetoken.Generate(edgetoken.Options{Key: key, ACLs: []string{"/hls/" + stream + "/*", "/keys/" + stream + "/*"}, Window: 10 * time.Minute})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return tok
+	return testutil.MintToken(f.t, f.edgeKeys[keyName], edgetoken.Options{ACLs: []string{"/hls/" + stream + "/*", "/keys/" + stream + "/*"}, Window: 10 * time.Minute})
 }
 
 // logRequests logs HAProxy's per-instance counters of every backend and

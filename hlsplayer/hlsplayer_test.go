@@ -18,6 +18,7 @@ import (
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
 	_ "github.com/mediagate/caddy-mediagate/hlsplayer"
 	"github.com/mediagate/caddy-mediagate/hlsplayer/page"
+	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
 const (
@@ -46,12 +47,7 @@ http://localhost:9087 {
 
 func token(t *testing.T, o edgetoken.Options) string {
 	t.Helper()
-	o.Key, _ = edgetoken.ParseKey(keyHex)
-	tok, err := edgetoken.Generate(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return testutil.MintToken(t, keyHex, o)
 }
 
 func fetch(t *testing.T, tc *caddytest.Tester, path string) (*http.Response, string) {

@@ -38,15 +38,10 @@ func newTester(t *testing.T, caddyfile string) *caddytest.Tester {
 // liveToken makes a token valid now for the acl, signed with key.
 func liveToken(t *testing.T, key string, o edgetoken.Options) string {
 	t.Helper()
-	o.Key = hexKey(t, key)
 	if o.Expires == 0 {
 		o.Window = 5 * time.Minute
 	}
-	tok, err := edgetoken.Generate(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return testutil.MintToken(t, key, o)
 }
 
 func get(t *testing.T, c *http.Client, rawURL string) (*http.Response, string) {

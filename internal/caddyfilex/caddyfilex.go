@@ -104,8 +104,9 @@ func (b *Block) Unknown(d *caddyfile.Dispenser) error {
 }
 
 // Each runs each for every subdirective of the block the dispenser is on
-// (a directive's block or a nested one), after refusing a repeated one; it stops at the first
-// error. each answers blk.Unknown(d) for a name it does not know.
+// (a directive's block or a nested one), after refusing a repeated one; it
+// stops at the first error. each answers b.Unknown(d) for a name it does
+// not know.
 func (b *Block) Each(d *caddyfile.Dispenser, each func(name string) error) error {
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		if err := b.once(d); err != nil {
