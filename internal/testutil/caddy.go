@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,17 +31,27 @@ func CaddyBinary(t testing.TB) string {
 	if err != nil || fi.IsDir() {
 		Unavailable(t, "%s not found: run `make build` first", p)
 	}
-	if newer := newerSource(RepoRoot(t), fi.ModTime()); newer != "" {
-		t.Logf("note: %s is newer than %s; run `make build` to test the current sources", newer, p)
+	staleOnce.Do(func() { staleSource = newerSource(RepoRoot(t), fi.ModTime()) })
+	if staleSource != "" {
+		t.Logf("note: %s is newer than %s; run `make build` to test the current sources", staleSource, p)
 	}
 	return p
 }
+
+// staleSource is newerSource for the binary, walked once per test process.
+var (
+	staleOnce   sync.Once
+	staleSource string
+)
 
 // newerSource returns a Go source file of the built modules modified after
 // t, or "".
 func newerSource(root string, t time.Time) string {
 	var found string
 	for _, dir := range []string{"caddyauth", "hlsproxy", "hlsplayer", "internal", "fleetcheck", "cmd"} {
+		if found != "" {
+			break
+		}
 		_ = filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
 			if err != nil || found != "" {
 				return fs.SkipAll
