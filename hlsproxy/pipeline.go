@@ -148,18 +148,17 @@ func (h *Handler) rawListed(key string) bool {
 }
 
 // view is the asset a request belongs to, in canonical escaped form, for
-// the session cookie edgeauth may mint (authz.View).
+// the session cookie edgeauth may mint (authz.View). An object directly
+// under strip_prefix belongs to no asset: the empty View, which grants no
+// directory of its own (not the whole tree, not every key).
 func (h *Handler) view(q *request) *authz.View {
 	asset := delivery.AssetOf(q.key)
-	v := &authz.View{AssetDir: h.StripPrefix + "/"}
-	if asset != "" {
-		v.AssetDir += escapeSegments(asset) + "/"
+	if asset == "" {
+		return &authz.View{}
 	}
+	v := &authz.View{AssetDir: h.StripPrefix + "/" + escapeSegments(asset) + "/"}
 	if h.KeyPath != "" {
-		v.KeyDir = h.KeyPath + "/"
-		if asset != "" {
-			v.KeyDir += escapeSegments(asset) + "/"
-		}
+		v.KeyDir = h.KeyPath + "/" + escapeSegments(asset) + "/"
 	}
 	return v
 }

@@ -53,7 +53,9 @@ func (k Kind) IsPlaylist() bool { return k == KindMultivariant || k == KindMedia
 
 // View is the asset a request belongs to, as canonical escaped path
 // prefixes ending in "/": its directory and, when the serving handler has a
-// key path, the directory of its keys.
+// key path, the directory of its keys. The empty View (or an AssetDir of
+// "/") is the root of the asset tree: an object that belongs to no asset,
+// for which nothing but what its token covered may be minted.
 type View struct {
 	AssetDir string // "/hls/a/"
 	KeyDir   string // "/keys/a/", "" when keys are not served apart

@@ -20,6 +20,16 @@ import (
 //     named (PHP sites sign "<playlist>*");
 //   - or a prefix the verified token itself covers ("<prefix>*" entries).
 //
+// The root of the asset tree is no asset: an entry directly under
+// strip_prefix (or at "/" when nothing is stripped, or behind handle_path)
+// has no asset to grant, so its session token carries only the literal
+// directory prefixes the verified token itself covered — minted ⊆ verified — and none
+// at all when the token covered no literal prefix (an exact ACL, a URL-mode
+// token, a playlist-star token that covers no directory): ErrRootEntry,
+// logged by edgeauth. The same holds for a serving
+// handler that reports an empty View, and, when no handler reports one, for
+// an entry whose directory is "/".
+//
 // No byte of a prefix may be a metacharacter of the token grammar or of
 // ACL matching — "!" "*" "?" "~" "%" once decoded — so nothing the request
 // spells can add an ACL entry or a wildcard. A prefix that breaks a rule
@@ -33,26 +43,30 @@ var ErrUnsafePrefix = errors.New("session acl prefix is not a literal canonical 
 // outside what the verified token covers.
 var ErrOutsideGrant = errors.New("session acl prefix is outside the verified token and the entry's asset")
 
+// ErrRootEntry means the entry sits at the root of the asset tree (it
+// belongs to no asset) and the verified token covers no literal prefix, so
+// nothing may be minted.
+var ErrRootEntry = errors.New("entry is at the root of the asset tree and its token covers no literal prefix: no session token")
+
 // metachars may never appear in a minted prefix, raw or decoded.
 const metachars = "!*?~%"
 
 // MintACL returns the ACL entries of the session token for a view that
 // starts at entry, verified by a token whose ACL entries are verified (as
 // received; empty for a URL-mode token). configured holds the session_cookie
-// acl entries after Expand (nil: the default, the asset and its keys).
+// acl entries after Expand (nil: the default, the asset and its keys, or for
+// a root-level entry the literal prefixes the token covers).
 func MintACL(verified []string, entry canon.Path, view *View, configured []string) ([]string, error) {
-	v := View{AssetDir: entry.Dir()}
-	if view != nil && view.AssetDir != "" {
-		if !strings.HasPrefix(entry.Escaped, view.AssetDir) {
-			return nil, fmt.Errorf("%w: asset %q does not contain the entry", ErrOutsideGrant, view.AssetDir)
-		}
-		v = *view
+	v, err := viewOf(entry, view)
+	if err != nil {
+		return nil, err
 	}
 	prefixes := configured
 	if prefixes == nil {
-		prefixes = []string{v.AssetDir}
-		if v.KeyDir != "" {
-			prefixes = append(prefixes, v.KeyDir)
+		if prefixes = v.prefixes(); prefixes == nil {
+			if prefixes = coveredDirs(verified); prefixes == nil {
+				return nil, ErrRootEntry
+			}
 		}
 	}
 	out := make([]string, 0, len(prefixes))
@@ -69,6 +83,54 @@ func MintACL(verified []string, entry canon.Path, view *View, configured []strin
 	return out, nil
 }
 
+// viewOf is the asset the entry belongs to: the one the serving handler
+// reported (which must contain the entry), or else the entry's directory.
+// An empty AssetDir is the root of the asset tree: no asset, and so no key
+// directory either (a key directory without an asset is every asset's keys).
+func viewOf(entry canon.Path, view *View) (View, error) {
+	if view == nil {
+		if d := entry.Dir(); d != "/" {
+			return View{AssetDir: d}, nil
+		}
+		return View{}, nil
+	}
+	if view.AssetDir == "" || view.AssetDir == "/" {
+		return View{}, nil
+	}
+	if !strings.HasPrefix(entry.Escaped, view.AssetDir) {
+		return View{}, fmt.Errorf("%w: asset %q does not contain the entry", ErrOutsideGrant, view.AssetDir)
+	}
+	return *view, nil
+}
+
+// prefixes is the default grant of a view: its asset and its keys, or nil
+// at the root of the asset tree.
+func (v View) prefixes() []string {
+	if v.AssetDir == "" {
+		return nil
+	}
+	if v.KeyDir == "" {
+		return []string{v.AssetDir}
+	}
+	return []string{v.AssetDir, v.KeyDir}
+}
+
+// coveredPrefixes returns the literal "<prefix>*" entries of the verified
+// token's ACL (nil when it has none: an exact ACL or a URL-mode token).
+// The entries come split at the token's ACL delimiter; an entry that still
+// holds a metacharacter ("!" under another delimiter is a literal byte of
+// its pattern, an escape may hide anything) covers no literal prefix here.
+func coveredPrefixes(verified []string) []string {
+	var out []string
+	for _, part := range verified {
+		vl, ok := strings.CutSuffix(part, "*")
+		if ok && vl != "" && !strings.ContainsAny(vl, metachars) {
+			out = append(out, vl)
+		}
+	}
+	return out
+}
+
 // CheckPrefix accepts a literal canonical escaped path prefix without
 // metacharacters, raw or decoded.
 func CheckPrefix(lit string) error {
@@ -82,18 +144,30 @@ func CheckPrefix(lit string) error {
 	return nil
 }
 
-// inGrant reports whether the literal prefix lit lies inside the view or
-// inside a "<prefix>*" entry of the verified token.
+// coveredDirs are the covered prefixes that are directories ("/hls/"):
+// the default grant of a root-level entry. A playlist-star token for a
+// root-level playlist ("/hls/index.m3u8*") covers no directory, so it
+// mints nothing.
+func coveredDirs(verified []string) []string {
+	var out []string
+	for _, p := range coveredPrefixes(verified) {
+		if strings.HasSuffix(p, "/") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// inGrant reports whether the literal prefix lit lies inside the view
+// (never the root: an empty AssetDir grants nothing) or inside a
+// "<prefix>*" entry of the verified token.
 func inGrant(lit string, v View, verified []string) bool {
-	if strings.HasPrefix(lit, v.AssetDir) || v.KeyDir != "" && strings.HasPrefix(lit, v.KeyDir) {
+	if v.AssetDir != "" && (strings.HasPrefix(lit, v.AssetDir) || v.KeyDir != "" && strings.HasPrefix(lit, v.KeyDir)) {
 		return true
 	}
-	for _, acl := range verified {
-		for part := range strings.SplitSeq(acl, "!") {
-			vl, ok := strings.CutSuffix(part, "*")
-			if ok && vl != "" && !strings.ContainsAny(vl, "*?%") && strings.HasPrefix(lit, vl) {
-				return true
-			}
+	for _, vl := range coveredPrefixes(verified) {
+		if strings.HasPrefix(lit, vl) {
+			return true
 		}
 	}
 	return false

@@ -51,6 +51,43 @@ func TestMintACLIsTheEntryAssetAndItsKeys(t *testing.T) {
 	}
 }
 
+// A root-level entry (directly under strip_prefix, at "/" with nothing
+// stripped, behind handle_path) belongs to no asset: its session token
+// carries only the literal prefixes its own token covered, never the tree
+// and never the key directory.
+func TestMintACLAtTheRootOfTheTreeIsNeverWiderThanTheToken(t *testing.T) {
+	root := &View{} // what hls_proxy reports for an object directly under strip_prefix
+	tests := []struct {
+		name     string
+		verified []string
+		entry    string
+		view     *View
+		conf     []string
+		want     string
+		err      error
+	}{
+		{"exact acl on /hls/index.m3u8", []string{"/hls/index.m3u8"}, "/hls/index.m3u8", root, nil, "", ErrRootEntry},
+		{"playlist-star acl on /hls/index.m3u8 covers no directory", []string{"/hls/index.m3u8*"}, "/hls/index.m3u8", root, nil, "", ErrRootEntry},
+		{"url-mode token on /hls/index.m3u8", nil, "/hls/index.m3u8", root, nil, "", ErrRootEntry},
+		{"tree token keeps its own tree", []string{"/hls/*"}, "/hls/index.m3u8", root, nil, "/hls/*", nil},
+		{"no strip_prefix: exact acl", []string{"/index.m3u8"}, "/index.m3u8", root, nil, "", ErrRootEntry},
+		{"handle_path, no view reported: exact acl", []string{"/index.m3u8"}, "/index.m3u8", nil, nil, "", ErrRootEntry},
+		{"view of / is the root", []string{"/index.m3u8"}, "/index.m3u8", &View{AssetDir: "/", KeyDir: "/keys/"}, nil, "", ErrRootEntry},
+		{"a key dir without an asset grants no key", []string{"/hls/*"}, "/hls/index.m3u8", &View{KeyDir: "/keys/"}, nil, "/hls/*", nil},
+		{"configured keys of the tree, token covers none", []string{"/hls/*"}, "/hls/index.m3u8", root, []string{"/hls/*", "/keys/*"}, "", ErrOutsideGrant},
+		{"configured within the token", []string{"/hls/*"}, "/hls/index.m3u8", root, []string{"/hls/*"}, "/hls/*", nil},
+		{"configured tree, exact token", []string{"/hls/index.m3u8"}, "/hls/index.m3u8", root, []string{"/hls/*"}, "", ErrOutsideGrant},
+		{"another delimiter: a bang entry covers no literal prefix", []string{"/hls/x!/keys/*"}, "/hls/index.m3u8", root, nil, "", ErrRootEntry},
+		{"an escaped entry covers no literal prefix", []string{"%2Fhls%2F%2A"}, "/hls/index.m3u8", root, nil, "", ErrRootEntry},
+	}
+	for _, tt := range tests {
+		got, err := MintACL(tt.verified, mustPath(t, tt.entry), tt.view, tt.conf)
+		if !errors.Is(err, tt.err) || strings.Join(got, "!") != tt.want {
+			t.Errorf("%s: MintACL = %q, %v; want %q, %v", tt.name, got, err, tt.want, tt.err)
+		}
+	}
+}
+
 func TestExpandFillsPlaceholdersFromTheCanonicalPathOnly(t *testing.T) {
 	const tmpl = "/hls/{http.request.uri.path.1}/*!/keys/{http.request.uri.path.1}/*"
 	got, err := Expand(tmpl, mustPath(t, "/hls/my%20video/index.m3u8"))
@@ -140,4 +177,50 @@ func mustUnescape(t *testing.T, s string) string {
 		t.Fatalf("minted %q has a bad escape", s)
 	}
 	return d
+}
+
+// FuzzMintACLAtTheRoot: for an entry that belongs to no asset (the empty
+// View, or no view and an entry directly at "/"), every path a minted ACL
+// entry covers is one the verified token itself covers, as edgetoken's own
+// matcher reads both: minted ⊆ verified, never the tree.
+func FuzzMintACLAtTheRoot(f *testing.F) {
+	f.Add("/hls/index.m3u8", "/hls/index.m3u8", "", false)
+	f.Add("/hls/*", "/hls/index.m3u8", "/hls/*!/keys/*", false)
+	f.Add("/index.m3u8*", "/index.m3u8", "", true)
+	f.Add("/hls/x!/keys/*", "/hls/i.m3u8", "{http.request.uri.path.dir}/*", false)
+	f.Fuzz(func(t *testing.T, verifiedACL, reqPath, tmpl string, noView bool) {
+		entry, err := canon.Parse(reqPath)
+		if err != nil {
+			return
+		}
+		view := &View{KeyDir: "/keys/"}
+		if noView {
+			if entry.Dir() != "/" {
+				return
+			}
+			view = nil
+		}
+		verified := strings.Split(verifiedACL, "!")
+		var conf []string
+		if tmpl != "" {
+			if CheckTemplate(tmpl) != nil {
+				return
+			}
+			if conf, err = Expand(tmpl, entry); err != nil {
+				return
+			}
+		}
+		out, err := MintACL(verified, entry, view, conf)
+		if err != nil {
+			return
+		}
+		for _, acl := range out {
+			lit := strings.TrimSuffix(acl, "*")
+			for _, probe := range []string{lit, lit + "x", lit + "a/b.ts", lit + "%20/k"} {
+				if edgetoken.MatchACL(acl, probe) && !edgetoken.MatchAnyACL(verified, probe) {
+					t.Fatalf("root entry %q with token %q minted %q, which covers %q the token does not", reqPath, verifiedACL, acl, probe)
+				}
+			}
+		}
+	})
 }
