@@ -17,6 +17,10 @@
 //   - leaks_test.go: tokens in playlists, headers and logs;
 //   - crypto_test.go: storage keys, raw and clear segments by every spelling
 //     and method, and segment contexts replayed across segments, assets and modes;
+//   - activecontent_test.go: the media host as an origin — no active type
+//     inline (HTML, SVG, text/html behind a media name), nosniff on every
+//     answer, sandboxed attachments; a playlist typed only by its content
+//     type never partial, never raw, never past its entry rule;
 //   - rawobjects_test.go: crypto modes refuse other objects unless
 //     raw_objects lists them (a row with its own bin/caddy);
 //   - smaller_test.go: asset policy, entry globs, url_mode, existence oracle,

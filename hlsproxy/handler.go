@@ -20,6 +20,7 @@ import (
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
 	"github.com/mediagate/caddy-mediagate/internal/delivery"
+	"github.com/mediagate/caddy-mediagate/internal/httpx"
 )
 
 func init() {
@@ -185,9 +186,11 @@ func (h *Handler) Cleanup() error {
 	return nil
 }
 
-// ServeHTTP serves keys, playlists, transformed segments and objects. An
-// error answer is never cacheable.
+// ServeHTTP serves keys, playlists, transformed segments and objects. No
+// answer is sniffed (each is typed by httpx.Judge); an error answer is
+// never cacheable.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
+	w.Header().Set("X-Content-Type-Options", httpx.Nosniff)
 	err := h.serve(w, r)
 	if err != nil {
 		w.Header().Set("Cache-Control", "no-store")

@@ -13,7 +13,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
-	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
 	"github.com/mediagate/caddy-mediagate/internal/authz"
 	"github.com/mediagate/caddy-mediagate/internal/httpx"
 )
@@ -30,35 +29,37 @@ var passHeaders = []string{"Content-Length", "Content-Range", "ETag", "Last-Modi
 
 // serveObject streams an object as stored: segments, init sections,
 // downloads. Range, If-Range and conditional headers go to the origin, which
-// answers 206, 304, 412 or 416 itself. A key object (AES-128 keys are 16
+// answers 206, 304, 412 or 416 itself. Before any byte is written the
+// object's type is judged (httpx.Judge: its name and the origin's
+// Content-Type, the type sent): a playlist by content type goes down the
+// playlist path whole, whatever the request's headers; anything that is not
+// media is an attachment in a sandbox. A key object (AES-128 keys are 16
 // bytes; "*.key") is never served here, in any mode: only the key endpoint
 // serves keys, to token holders.
 func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, q *request) error {
 	key := q.key
-	resp, err := h.fetchObject(r, key)
+	var resp *origin.Response
+	var err error
+	if q.playlistOnly {
+		// Only a playlist may be served, and a playlist is served whole:
+		// the client's range and conditional headers are not asked.
+		resp, err = h.fetch(r, key, r.Method, nil)
+	} else {
+		resp, err = h.fetchObject(r, key)
+	}
 	if err != nil {
 		return h.originError(r, "object", key, err)
 	}
 	if resp.Body != nil {
 		defer resp.Body.Close()
 	}
-	if resp.StatusCode == http.StatusOK && playlist.IsPlaylist("", resp.Header.Get("Content-Type")) && r.Header.Get("Range") == "" {
-		// A playlist by content type: rewrite it like any other (HEAD too,
-		// so its kind — a view's entry or not — is known).
-		if r.Method == http.MethodHead {
-			if resp.Body != nil {
-				resp.Body.Close()
-			}
-			if resp, err = h.fetch(r, key, http.MethodGet, nil); err != nil {
-				return h.originError(r, "playlist", key, err)
-			}
-			defer func() {
-				if resp.Body != nil {
-					resp.Body.Close()
-				}
-			}()
-		}
-		return h.servePlaylistResponse(w, r, q, resp)
+	meta, err := h.objectMetadata(r, q, resp)
+	if err != nil {
+		return err
+	}
+	typ := httpx.Judge(key, meta.Get("Content-Type"))
+	if typ.Class == httpx.Playlist {
+		return h.serveTypedPlaylist(w, r, q, resp)
 	}
 	if q.playlistOnly {
 		h.metrics.denied("not_served_in_mode")
@@ -68,16 +69,7 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, q *request
 	if err != nil {
 		return err
 	}
-	decide := resp.Header
-	if resp.StatusCode == http.StatusNotModified && h.needsMetadata(q, resp.Header) {
-		// A 304 need not repeat the object's metadata: ask for it.
-		head, err := h.fetch(r, key, http.MethodHead, nil)
-		if err != nil {
-			return h.originError(r, "object", key, err)
-		}
-		decide = head.Header
-	}
-	if err := h.allowMetadata(q, decide); err != nil {
+	if err := h.allowMetadata(q, meta); err != nil {
 		return err
 	}
 	q.auth.Served(objectKind(q), h.view(q))
@@ -89,7 +81,7 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, q *request
 		return caddyhttp.Error(resp.StatusCode, fmt.Errorf("object %s: origin answered %d", key, resp.StatusCode))
 	}
 	copyHeaders(hdr, resp.Header, passHeaders...)
-	hdr.Set("Content-Type", httpx.ContentType(key, resp.Header.Get("Content-Type")))
+	typ.Set(hdr, key)
 	hdr.Set("Accept-Ranges", "bytes")
 	hdr.Set("Cache-Control", cacheProtected)
 	if q.public() {
@@ -103,6 +95,40 @@ func (h *Handler) serveObject(w http.ResponseWriter, r *http.Request, q *request
 	}
 	h.stream(w, r, "object", key, body)
 	return nil
+}
+
+// objectMetadata is the object's own metadata (Content-Type, the asset
+// policy's header): the headers of a 200 or 206, which describe the
+// object; for a 304, 412 or 416, which need not (an S3 412 or 416 is typed
+// as its XML error), a HEAD of the object without the client's headers.
+func (h *Handler) objectMetadata(r *http.Request, q *request, resp *origin.Response) (http.Header, error) {
+	if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusPartialContent {
+		return resp.Header, nil
+	}
+	head, err := h.fetch(r, q.key, http.MethodHead, nil)
+	if err != nil {
+		return nil, h.originError(r, "object", q.key, err)
+	}
+	if head.Body != nil {
+		head.Body.Close()
+	}
+	return head.Header, nil
+}
+
+// serveTypedPlaylist serves, through the playlist path (entry rule,
+// rewrite), an object the origin types as a playlist. The origin's answer
+// is reused only when it is the whole object (a 200 to a GET); a part of
+// it (206), a 304, 412 or 416, or a HEAD's answer is dropped and the
+// playlist fetched whole: never partial, never raw.
+func (h *Handler) serveTypedPlaylist(w http.ResponseWriter, r *http.Request, q *request, resp *origin.Response) error {
+	q.kind = kindPlaylist
+	if resp.StatusCode == http.StatusOK && r.Method == http.MethodGet && resp.Body != nil {
+		return h.servePlaylistResponse(w, r, q, resp)
+	}
+	if resp.Body != nil {
+		resp.Body.Close()
+	}
+	return h.servePlaylist(w, r, q)
 }
 
 func objectKind(q *request) authz.Kind {

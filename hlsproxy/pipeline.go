@@ -10,10 +10,10 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
 	"github.com/mediagate/caddy-mediagate/internal/authz"
 	"github.com/mediagate/caddy-mediagate/internal/canon"
 	"github.com/mediagate/caddy-mediagate/internal/delivery"
+	"github.com/mediagate/caddy-mediagate/internal/httpx"
 	"github.com/mediagate/caddy-mediagate/internal/reqstate"
 )
 
@@ -90,7 +90,7 @@ func (h *Handler) classify(r *http.Request) (*request, error) {
 			return nil, caddyhttp.Error(http.StatusForbidden, fmt.Errorf("segment context: %w", err))
 		}
 		q.kind, q.job = kindSegment, job
-	case playlist.IsPlaylist(target.Key, ""):
+	case httpx.Judge(target.Key, "").Class == httpx.Playlist:
 		q.kind = kindPlaylist
 	default:
 		q.kind = kindObject

@@ -15,6 +15,7 @@ import (
 	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
 	"github.com/mediagate/caddy-mediagate/internal/authz"
 	"github.com/mediagate/caddy-mediagate/internal/delivery"
+	"github.com/mediagate/caddy-mediagate/internal/httpx"
 )
 
 // maxPlaylistBytes bounds a playlist read from the origin.
@@ -105,7 +106,7 @@ func (h *Handler) writePlaylist(w http.ResponseWriter, r *http.Request, q *reque
 	}
 	q.auth.Served(kind, h.view(q))
 	hdr := w.Header()
-	hdr.Set("Content-Type", "application/vnd.apple.mpegurl")
+	hdr.Set("Content-Type", httpx.PlaylistType)
 	hdr.Set("Content-Length", strconv.Itoa(len(out)))
 	hdr.Set("Cache-Control", playlistCacheControl(info, public, p.fetched, nowFunc()))
 	if p.lastModified != "" {

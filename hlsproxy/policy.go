@@ -71,9 +71,3 @@ func requestToken(q *request) delivery.Token {
 	}
 	return delivery.Token{Param: a.Param, Value: a.Token, Scope: a.Scope}
 }
-
-// needsMetadata reports whether deciding on q needs the policy header and
-// hdr lacks it (never for source http, which has no header).
-func (h *Handler) needsMetadata(q *request, hdr http.Header) bool {
-	return q.access == byPolicy && h.AssetPolicy.Header != "" && hdr.Get(h.AssetPolicy.Header) == ""
-}

@@ -190,7 +190,7 @@ func (h *Handler) writeOutput(w http.ResponseWriter, r *http.Request, out output
 		}
 		defer body.Close()
 	}
-	hdr.Set("Content-Type", httpx.ContentType(out.key, ""))
+	httpx.Judge(out.key, "").Set(hdr, out.key)
 	if out.size >= 0 {
 		hdr.Set("Content-Length", strconv.FormatInt(rng.Length(), 10))
 		hdr.Set("Accept-Ranges", "bytes")

@@ -3,6 +3,8 @@ package httpx
 import (
 	"errors"
 	"mime"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -140,4 +142,95 @@ func TestContentTypePrefersMediaTypesOverGenericOriginTypes(t *testing.T) {
 			t.Errorf("ContentType(%q, %q) = %q, want %q", c.name, c.origin, got, c.want)
 		}
 	}
+}
+
+// activeTypes run script, or render as a document, in the media host's
+// origin when served inline.
+var activeTypes = []string{"text/html", "image/svg+xml", "application/xhtml+xml", "application/xml", "text/xml",
+	"application/javascript", "text/javascript", "application/pdf", "application/dash+xml", "text/plain",
+	"multipart/x-mixed-replace", "application/x-shockwave-flash"}
+
+func TestJudgeServesInlineOnlyMediaWhateverTheOriginSays(t *testing.T) {
+	cases := []struct {
+		name, origin, want string
+		class              Class
+	}{
+		{"a/index.m3u8", "text/html", PlaylistType, Playlist},
+		{"a/LIST.M3U", "", PlaylistType, Playlist},
+		{"a/manifest", "application/vnd.apple.mpegurl; charset=utf-8", PlaylistType, Playlist},
+		{"a/manifest", "Application/X-MpegURL", PlaylistType, Playlist},
+		{"a/manifest", "audio/mpegurl", PlaylistType, Playlist},
+		{"a/manifest", "AUDIO/X-MPEGURL;;", PlaylistType, Playlist},
+		{"a/seg.ts", "application/vnd.apple.mpegurl", PlaylistType, Playlist},
+		{"a/seg.ts", "text/html", "video/mp2t", Inline},
+		{"a/fake.jpg", "text/html; charset=utf-8", "image/jpeg", Inline},
+		{"a/fake.png", "image/svg+xml", "image/png", Inline},
+		{"a/subs.vtt", "text/html", "text/vtt; charset=utf-8", Inline},
+		{"a/part.m4s", "", "video/iso.segment", Inline},
+		{"a/typed", "video/MP4", "video/mp4", Inline},
+		{"a/typed", "image/webp", "image/webp", Inline},
+		{"a/typed", "text/vtt", "text/vtt", Inline},
+		{"a/blob", "", "application/octet-stream", Inline},
+		{"a/page.html", "", "text/html; charset=utf-8", Download},
+		{"a/page.HTML", "application/octet-stream", "text/html; charset=utf-8", Download},
+		{"a/logo.svg", "", "image/svg+xml", Download},
+		{"a/typed", "image/svg+xml", "image/svg+xml", Download},
+		{"a/typed", "TEXT/HTML", "text/html", Download},
+		{"a/typed", "text/html;;charset", "text/html", Download},
+		{"a/typed.bin", `text/html; charset="`, "text/html", Download},
+		{"a/doc.xml", "", "text/xml; charset=utf-8", Download},
+		{"a/notes.txt", "", "text/plain; charset=utf-8", Download},
+		{"a/dash.mpd", "application/dash+xml", "application/dash+xml", Download},
+		{"a/typed", "nonsense", "application/octet-stream", Inline},
+	}
+	for _, c := range cases {
+		if got := Judge(c.name, c.origin); got.Type != c.want || got.Class != c.class {
+			t.Errorf("Judge(%q, %q) = %q %s, want %q %s", c.name, c.origin, got.Type, got.Class, c.want, c.class)
+		}
+	}
+}
+
+func TestTypeSetMakesADownloadAnAttachmentInASandbox(t *testing.T) {
+	hdr := http.Header{}
+	Judge("a/b/page.html", "").Set(hdr, "a/b/page.html")
+	if d, params, err := mime.ParseMediaType(hdr.Get("Content-Disposition")); err != nil || d != "attachment" || params["filename"] != "page.html" {
+		t.Errorf("download: Content-Disposition %q", hdr.Get("Content-Disposition"))
+	}
+	if hdr.Get("Content-Security-Policy") != Sandbox || hdr.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Errorf("download: CSP %q, type %q", hdr.Get("Content-Security-Policy"), hdr.Get("Content-Type"))
+	}
+	hdr = http.Header{}
+	Judge("a/seg.ts", "").Set(hdr, "a/seg.ts")
+	if hdr.Get("Content-Disposition") != "" || hdr.Get("Content-Security-Policy") != "" || hdr.Get("Content-Type") != "video/mp2t" {
+		t.Errorf("media: %v", hdr)
+	}
+}
+
+// Whatever the name and the origin's type, an inline answer is never an
+// active type, the type sent parses, and a playlist is typed as one.
+func FuzzJudgeNeverInlinesActiveContent(f *testing.F) {
+	for _, s := range [][2]string{{"a.html", ""}, {"a.jpg", "text/html"}, {"a", "image/svg+xml;;"}, {"a.svg", "image/jpeg"},
+		{"a.ts", "TEXT/HTML"}, {"x", `text/html; charset="`}, {"y.m3u8", "text/html"}, {"z", "audio/x-mpegurl"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, name, origin string) {
+		j := Judge(name, origin)
+		base, _, err := mime.ParseMediaType(j.Type)
+		if err != nil {
+			t.Fatalf("Judge(%q, %q) sends %q, which does not parse: %v", name, origin, j.Type, err)
+		}
+		switch j.Class {
+		case Playlist:
+			if j.Type != PlaylistType {
+				t.Fatalf("Judge(%q, %q): a playlist typed %q", name, origin, j.Type)
+			}
+		case Inline:
+			if slices.Contains(activeTypes, base) || strings.HasSuffix(base, "+xml") || strings.HasPrefix(base, "text/") && base != "text/vtt" {
+				t.Fatalf("Judge(%q, %q) serves the active type %q inline", name, origin, j.Type)
+			}
+		case Download:
+		default:
+			t.Fatalf("Judge(%q, %q): no class", name, origin)
+		}
+	})
 }
