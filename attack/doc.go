@@ -19,6 +19,10 @@
 //     and method, and segment contexts replayed across segments, assets and modes;
 //   - rawobjects_test.go: crypto modes refuse other objects unless
 //     raw_objects lists them (a row with its own bin/caddy);
+//   - blockingreload_test.go: the blocking reload as a DoS: hostile and
+//     far-future _HLS_msn spellings from one token holder are 400s, and
+//     other viewers keep the primary's live playlist (a row with its own
+//     bin/caddy, the LL-HLS stand-in as primary and a replica behind it);
 //   - smaller_test.go: asset policy, entry globs, url_mode, existence oracle,
 //     https_only redirect;
 //   - sanctioned_test.go: players keep playing (Go HLS client, ffprobe);
