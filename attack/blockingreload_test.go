@@ -85,20 +85,7 @@ func rowBlockingReloadDoS(t *testing.T, st *stack) {
 	viewerTok := st.tokenOpts(t, "live viewer token", edgetoken.Options{ACLs: []string{"/hls/live/*"}, Window: 6 * time.Minute})
 	attackerTok := st.token(t, "live attacker token", "/hls/live/*")
 
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // the packager: a part every 250 ms
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(250 * time.Millisecond):
-				ll.Publish()
-			}
-		}
-	}()
+	publishParts(t, ll)
 	viewer := newClient(st)
 	defer viewer.closeAll()
 	watch := func(when string) {
@@ -111,25 +98,7 @@ func rowBlockingReloadDoS(t *testing.T, st *stack) {
 	}
 	watch("before")
 
-	var attackers sync.WaitGroup
-	for _, d := range hostileMSN(ll.LastMSN()) {
-		for range 3 {
-			attackers.Add(1)
-			go func() {
-				defer attackers.Done()
-				c := newClient(st)
-				defer c.closeAll()
-				r := request{Target: q("/hls/live/index.m3u8?"+d, attackerTok)}
-				res := c.do(t, s, r)
-				if res.Status != http.StatusBadRequest {
-					st.reg.fail(t, "%s: status %d, want 400 (a hostile blocking reload)", st.reg.describe(s, r), res.Status)
-				}
-				st.reg.forbid(t, s, r, res, []probe{{"the replica's playlist", []byte(replicaMark)}})
-			}()
-		}
-	}
-	done := make(chan struct{})
-	go func() { attackers.Wait(); close(done) }()
+	done := sendHostileReloads(t, st, s, attackerTok, ll.LastMSN())
 	for during := true; during; {
 		select {
 		case <-done:
@@ -149,8 +118,6 @@ func rowBlockingReloadDoS(t *testing.T, st *stack) {
 		time.Sleep(400 * time.Millisecond)
 		watch("after the attack")
 	}
-	close(stop)
-	wg.Wait()
 	if n := replicaHits.Load(); n != 0 {
 		st.reg.fail(t, "site %s: the replica got %d requests (the hostile reloads failed the primary over)", s.Name, n)
 	}
@@ -159,4 +126,49 @@ func rowBlockingReloadDoS(t *testing.T, st *stack) {
 			st.reg.fail(t, "site %s: the origin was asked %q (a hostile directive passed the proxy)", s.Name, qs)
 		}
 	}
+}
+
+// publishParts runs the packager: a part every 250 ms, until the test ends.
+func publishParts(t *testing.T, ll *testutil.LLHLS) {
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(250 * time.Millisecond):
+				ll.Publish()
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); wg.Wait() })
+}
+
+// sendHostileReloads sends every hostile spelling three times at once, each
+// on its own connection, and checks each answer: 400, no replica bytes. The
+// channel closes when all are answered.
+func sendHostileReloads(t *testing.T, st *stack, s *site, tok string, last int) <-chan struct{} {
+	var attackers sync.WaitGroup
+	for _, d := range hostileMSN(last) {
+		for range 3 {
+			attackers.Add(1)
+			go func() {
+				defer attackers.Done()
+				c := newClient(st)
+				defer c.closeAll()
+				r := request{Target: q("/hls/live/index.m3u8?"+d, tok)}
+				res := c.do(t, s, r)
+				if res.Status != http.StatusBadRequest {
+					st.reg.fail(t, "%s: status %d, want 400 (a hostile blocking reload)", st.reg.describe(s, r), res.Status)
+				}
+				st.reg.forbid(t, s, r, res, []probe{{"the replica's playlist", []byte(replicaMark)}})
+			}()
+		}
+	}
+	done := make(chan struct{})
+	go func() { attackers.Wait(); close(done) }()
+	return done
 }
