@@ -14,6 +14,9 @@
 //   - escalation_test.go: minted session cookies (metacharacters, raw and
 //     encoded, in every path position; dot segments, separators, NUL, invalid
 //     UTF-8) and self-renewal of a cookie;
+//   - rootentry_test.go: a root-level entry (directly under strip_prefix,
+//     no strip_prefix, behind handle_path, url_mode) mints nothing wider
+//     than its token covered (a row partly on its own bin/caddy);
 //   - leaks_test.go: tokens in playlists, headers and logs;
 //   - crypto_test.go: storage keys, raw and clear segments by every spelling
 //     and method, and segment contexts replayed across segments, assets and modes;
@@ -23,6 +26,10 @@
 //     type never partial, never raw, never past its entry rule;
 //   - rawobjects_test.go: crypto modes refuse other objects unless
 //     raw_objects lists them (a row with its own bin/caddy);
+//   - blockingreload_test.go: the blocking reload as a DoS: hostile and
+//     far-future _HLS_msn spellings from one token holder are 400s, and
+//     other viewers keep the primary's live playlist (a row with its own
+//     bin/caddy, the LL-HLS stand-in as primary and a replica behind it);
 //   - smaller_test.go: asset policy, entry globs, url_mode, existence oracle,
 //     https_only redirect;
 //   - sanctioned_test.go: players keep playing (Go HLS client, ffprobe);

@@ -6,6 +6,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
+	"github.com/mediagate/caddy-mediagate/internal/delivery"
 )
 
 // maxCachedPlaylist bounds the size of one cached playlist.
@@ -25,15 +26,17 @@ type cachedPlaylist struct {
 // configured TTL, live ones for at most half a target duration.
 type playlistCache struct {
 	lru *lru.Cache[string, *cachedPlaylist]
-	// targets remembers each playlist's target duration past its expiry:
-	// the hold of a blocking reload (which never reads the cache) scales with it.
-	targets *lru.Cache[string, float64]
+	// edges remembers each media playlist's target duration and next
+	// sequence number past its expiry: the hold of a blocking reload (which
+	// never reads the cache) scales with the one, and how far ahead it may
+	// ask is bounded by the other (live.go).
+	edges *lru.Cache[string, delivery.Edge]
 }
 
 func newPlaylistCache(size int) *playlistCache {
 	c, _ := lru.New[string, *cachedPlaylist](size) // size > 0 always
-	t, _ := lru.New[string, float64](size)
-	return &playlistCache{lru: c, targets: t}
+	e, _ := lru.New[string, delivery.Edge](size)
+	return &playlistCache{lru: c, edges: e}
 }
 
 func (c *playlistCache) get(key string, now time.Time) (*cachedPlaylist, bool) {
@@ -56,20 +59,25 @@ func (c *playlistCache) put(key string, p *cachedPlaylist, ttl time.Duration) {
 	c.lru.Add(key, p)
 }
 
-// noteTarget remembers a media playlist's target duration (seconds).
-func (c *playlistCache) noteTarget(key string, td float64) {
-	if c != nil && td > 0 {
-		c.targets.Add(key, td)
+// noteEdge remembers a media playlist's edge (a target duration > 0).
+func (c *playlistCache) noteEdge(key string, e delivery.Edge) {
+	if c != nil && e.Target > 0 {
+		c.edges.Add(key, e)
 	}
+}
+
+// edge is the last edge seen for key.
+func (c *playlistCache) edge(key string) (delivery.Edge, bool) {
+	if c == nil {
+		return delivery.Edge{}, false
+	}
+	return c.edges.Get(key)
 }
 
 // targetDuration is the last target duration seen for key, 0 when none.
 func (c *playlistCache) targetDuration(key string) float64 {
-	if c == nil {
-		return 0
-	}
-	td, _ := c.targets.Get(key)
-	return td
+	e, _ := c.edge(key)
+	return e.Target
 }
 
 // keyCache holds storage keys fetched from the origin (decrypt, reencrypt)

@@ -54,6 +54,8 @@ type request struct {
 	// playlistOnly: a crypto mode serves this object only if the origin
 	// says it is a playlist (HLS content type).
 	playlistOnly bool
+	// directives: a playlist request's delivery directives, canonical (live.go).
+	directives url.Values
 }
 
 // public reports an anonymous request the policy let through: no token to

@@ -25,7 +25,11 @@ const maxPlaylistBytes = 16 << 20
 // fresh and the request has no delivery directives (live.go).
 func (h *Handler) servePlaylist(w http.ResponseWriter, r *http.Request, q *request) error {
 	key := q.key
-	directives := delivery.Directives(r.URL.RawQuery)
+	directives, err := h.directives(r, key)
+	if err != nil {
+		return err
+	}
+	q.directives = directives
 	if directives == nil {
 		if p, ok := h.cache.get(key, nowFunc()); ok {
 			return h.writePlaylist(w, r, q, p, false)
@@ -33,7 +37,7 @@ func (h *Handler) servePlaylist(w http.ResponseWriter, r *http.Request, q *reque
 	}
 	resp, err := h.fetchPlaylist(r, key, directives)
 	if err != nil {
-		return h.originError(r, "playlist", key, err)
+		return h.playlistError(r, key, directives, err)
 	}
 	defer func() {
 		if resp.Body != nil {
@@ -90,8 +94,10 @@ func (h *Handler) writePlaylist(w http.ResponseWriter, r *http.Request, q *reque
 		return caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("playlist %s: %w", key, err))
 	}
 	if fresh {
-		h.cache.noteTarget(key, info.TargetDuration)
-		if delivery.Directives(r.URL.RawQuery) == nil {
+		if info.Type == playlist.Media {
+			h.cache.noteEdge(key, delivery.Edge{Next: info.NextSequence, Target: info.TargetDuration, Seen: p.fetched})
+		}
+		if q.directives == nil {
 			h.cache.put(key, p, playlistTTL(info, time.Duration(h.VODCacheTTL)))
 		}
 	}

@@ -31,6 +31,10 @@ const (
 	Invalid
 	// Canceled: the caller's context was canceled. The pool stops and no breaker counts it.
 	Canceled
+	// HoldExpired: the origin had a blocking reload (Request.Hold) and held it past its
+	// hold without answering: the wait the client asked for, not an origin fault. The pool
+	// stops and no breaker counts it (see Pool.Fetch).
+	HoldExpired
 )
 
 func (k Kind) String() string {
@@ -47,6 +51,8 @@ func (k Kind) String() string {
 		return "invalid"
 	case Canceled:
 		return "canceled"
+	case HoldExpired:
+		return "hold expired"
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }

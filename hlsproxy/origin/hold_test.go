@@ -53,8 +53,8 @@ func TestHoldExtendsTheWaitForResponseHeadersOnly(t *testing.T) {
 	if err := fetch("400ms", time.Second); err != nil {
 		t.Errorf("held 400 ms within a 1 s hold: %v", err)
 	}
-	if err := fetch("600ms", 400*time.Millisecond); KindOf(err) != Timeout {
-		t.Errorf("600 ms past a 400 ms hold: %v, want a timeout", err)
+	if err := fetch("600ms", 400*time.Millisecond); KindOf(err) != HoldExpired {
+		t.Errorf("600 ms past a 400 ms hold: %v, want the hold expired (not the origin's timeout)", err)
 	}
 	if err := fetch("100ms", 50*time.Millisecond); err != nil {
 		t.Errorf("a hold shorter than the timeout must not shorten it: %v", err)

@@ -34,6 +34,12 @@ type Request struct {
 	// this request (an LL-HLS blocking playlist reload, which the origin
 	// holds until the asked-for part exists); 0 is the origin's timeout.
 	// It never shortens the timeout, and S3 origins ignore it.
+	//
+	// A request with a Hold is a blocking reload the client shaped: its hold
+	// running out (HoldExpired) and any status the origin answers it with
+	// (a 400 or 404 for the directives, a 503 past the origin's own hold)
+	// judge the client's request, not the origin. No breaker counts them
+	// and the pool does not fail over; only not reaching the origin does.
 	Hold time.Duration
 }
 

@@ -28,7 +28,7 @@ type PoolOptions struct {
 type EventType int
 
 const (
-	EventFailure  EventType = iota + 1 // a fetch failed with Unavailable/Timeout; the pool moves on
+	EventFailure  EventType = iota + 1 // an origin fault (Unavailable/Timeout, see judge); the pool moves on
 	EventSkip                          // the breaker is open; the origin was skipped
 	EventOpen                          // the breaker opened (or reopened after a failed trial)
 	EventHalfOpen                      // a half-open trial request is sent
@@ -102,7 +102,9 @@ func (p *Pool) Close() error {
 }
 
 // Fetch tries the origins in order, skipping those whose breaker is open. Answers
-// (Response, NotFound, Denied, Invalid) end the search; Unavailable and Timeout move on.
+// (Response, NotFound, Denied, Invalid) end the search; Unavailable and Timeout move on,
+// except where they say nothing about the origin (judge): the caller's cancellation or
+// deadline, a blocking reload's hold (HoldExpired) or the origin's answer to one.
 // When every origin is skipped the primary is tried anyway. When all tried origins
 // fail, the last error is returned (Kind Unavailable or Timeout). Errors are *Error.
 func (p *Pool) Fetch(ctx context.Context, req *Request) (*Response, error) {
@@ -156,10 +158,9 @@ func (p *Pool) try(ctx context.Context, i int, trial bool, req *Request) (resp *
 	if err != nil && !errors.As(err, &oe) {
 		oe = &Error{Kind: Unavailable, Origin: o.Name(), Err: err}
 	}
-	switch {
-	case oe == nil || !oe.Kind.failover():
-		neutral := oe != nil && oe.Kind == Canceled
-		if from, to := b.done(p.opts.Now(), trial, !neutral, neutral); from != closed && to == closed {
+	switch judge(ctx, req, oe) {
+	case healthy:
+		if from, to := b.done(p.opts.Now(), trial, true, false); from != closed && to == closed {
 			p.emit(Event{Type: EventClose, Index: i, Origin: o.Name()})
 			p.log.Info("origin recovered", zap.String("origin", o.Name()))
 		}
@@ -170,8 +171,7 @@ func (p *Pool) try(ctx context.Context, i int, trial bool, req *Request) (resp *
 			resp.Body = &watchedBody{ReadCloser: resp.Body, ctx: ctx, fail: func(e *Error) { p.bodyFailed(i, e) }}
 		}
 		return resp, false, nil
-	case ctx.Err() != nil:
-		// The caller's deadline or cancellation, not the origin's fault: stop here.
+	case neutral:
 		b.done(p.opts.Now(), trial, false, true)
 		return nil, false, oe
 	}
@@ -184,6 +184,36 @@ func (p *Pool) try(ctx context.Context, i int, trial bool, req *Request) (resp *
 		p.log.Warn("origin breaker open", zap.String("origin", o.Name()), zap.Duration("backoff", p.opts.Backoff))
 	}
 	return nil, true, oe
+}
+
+// verdict is what one attempt says about its origin.
+type verdict int
+
+const (
+	healthy verdict = iota // an answer (a response, NotFound, Denied, Invalid): the origin works
+	neutral                // says nothing about the origin: the pool stops, no breaker counts it
+	faulty                 // the origin's own failure: the breaker counts it, the pool moves on
+)
+
+// judge classifies an attempt's outcome (oe nil: a response). Only the
+// origin's own failures are faulty: not reaching it, a 5xx or a timeout of
+// an ordinary request. The caller going away (its cancellation or
+// deadline) is neutral, and so is everything a blocking reload (req.Hold)
+// ends with once the origin has it: its hold running out, and any status
+// the origin answers the client's directives with. A client decides what
+// a blocking reload asks for, so no client can open a breaker that way.
+func judge(ctx context.Context, req *Request, oe *Error) verdict {
+	switch {
+	case oe == nil:
+		return healthy
+	case oe.Kind == Canceled || oe.Kind == HoldExpired || ctx.Err() != nil:
+		return neutral
+	case req.Hold > 0 && oe.Status != 0:
+		return neutral
+	case oe.Kind.failover():
+		return faulty
+	}
+	return healthy
 }
 
 func (p *Pool) emit(e Event) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/textproto"
 	"strings"
 	"sync/atomic"
@@ -76,15 +77,24 @@ type buildFunc func(ctx context.Context) (*http.Request, error)
 // do runs one request: the origin timeout covers everything up to the response headers,
 // then becomes an idle timeout between body reads.
 func (f *fetcher) do(parent context.Context, method string, build buildFunc) (*Response, error) {
-	return f.doWait(parent, method, f.timeout, build)
+	return f.doWait(parent, method, 0, build)
 }
 
-// doWait is do with wait (never less than the origin's timeout) up to the
-// response headers: the hold of an LL-HLS blocking reload.
-func (f *fetcher) doWait(parent context.Context, method string, wait time.Duration, build buildFunc) (*Response, error) {
-	wait = max(wait, f.timeout)
+// doWait is do for a request the origin may hold for hold (never less than
+// the origin's timeout) before its response headers: an LL-HLS blocking
+// reload; 0 is an ordinary request. A held request whose wait runs out
+// after the origin received it is HoldExpired, not Timeout: the origin is
+// doing what the client asked. One that never reached the origin (a dial
+// or a handshake that hangs) is the origin's Timeout.
+func (f *fetcher) doWait(parent context.Context, method string, hold time.Duration, build buildFunc) (*Response, error) {
+	wait := max(hold, f.timeout)
 	ctx, cancel := context.WithCancel(parent)
-	var fired atomic.Bool
+	var fired, sent atomic.Bool
+	if hold > 0 {
+		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
+			sent.Store(i.Err == nil)
+		}})
+	}
 	timer := time.AfterFunc(wait, func() { fired.Store(true); cancel() })
 	fail := func(e *Error) (*Response, error) {
 		timer.Stop()
@@ -105,6 +115,9 @@ func (f *fetcher) doWait(parent context.Context, method string, wait time.Durati
 	if !timer.Stop() || fired.Load() {
 		if err == nil {
 			resp.Body.Close()
+		}
+		if sent.Load() && parent.Err() == nil {
+			return fail(&Error{Kind: HoldExpired, Origin: f.name, Err: fmt.Errorf("no answer within the blocking reload's hold (%s)", wait)})
 		}
 		return fail(transportError(f.name, parent, true, context.DeadlineExceeded))
 	}

@@ -113,6 +113,7 @@ func (p *scanner) run() error {
 		return fmt.Errorf("%w: neither master nor media playlist tags", ErrMalformed)
 	}
 	p.info.Type = p.typ
+	p.info.NextSequence = p.seq
 	if p.write {
 		p.flushTo(len(s))
 	}

@@ -168,10 +168,11 @@ type Info struct {
 	Endlist               bool
 	PlaylistType          string // "VOD", "EVENT" or ""
 	IFramesOnly           bool
-	Segments              int  // media segments (URI lines of a media playlist)
-	Parts                 int  // EXT-X-PART tags
-	Variants              int  // URI lines of a master playlist
-	HasByteRange          bool // a segment or part has a byte range
+	Segments              int   // media segments (URI lines of a media playlist)
+	NextSequence          int64 // media playlist: the sequence number its next segment will have (after skipped and listed ones)
+	Parts                 int   // EXT-X-PART tags
+	Variants              int   // URI lines of a master playlist
+	HasByteRange          bool  // a segment or part has a byte range
 	HasMap                bool
 	PartTarget            float64 // PART-TARGET of EXT-X-PART-INF, 0 when absent
 	CanBlockReload        bool    // EXT-X-SERVER-CONTROL CAN-BLOCK-RELOAD=YES

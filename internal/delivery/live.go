@@ -1,7 +1,6 @@
 package delivery
 
 import (
-	"net/url"
 	"time"
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
@@ -14,29 +13,6 @@ import (
 // to an HTTP origin: exactly these, nothing else of the query (a token, a
 // download flag, a cache buster) ever reaches the origin.
 var DirectiveParams = []string{"_HLS_msn", "_HLS_part", "_HLS_skip"}
-
-// Directives returns the delivery directives of a request's raw query, nil
-// when it has none. A directive that is repeated keeps its first value.
-func Directives(rawQuery string) url.Values {
-	if rawQuery == "" {
-		return nil
-	}
-	q, _ := url.ParseQuery(rawQuery)
-	var out url.Values
-	for _, name := range DirectiveParams {
-		if v, ok := q[name]; ok && len(v) > 0 {
-			if out == nil {
-				out = url.Values{}
-			}
-			out.Set(name, v[0])
-		}
-	}
-	return out
-}
-
-// Blocking reports whether directives ask the origin to hold the answer
-// until a segment (or part) exists: _HLS_msn is present.
-func Blocking(d url.Values) bool { return d.Has("_HLS_msn") }
 
 // Blocking-reload hold: RFC 8216bis lets a client give up on a blocking
 // reload after three target durations, so the proxy waits that long for

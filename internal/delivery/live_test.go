@@ -1,7 +1,6 @@
 package delivery
 
 import (
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -153,17 +152,6 @@ func TestSegmentURIsAreStableAcrossLiveReloads(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-func TestDirectivesAreExactlyTheAllowList(t *testing.T) {
-	d := Directives("__token__=exp%3D1~hmac%3Dab&_HLS_msn=273&_HLS_part=2&_HLS_skip=YES&download=x&_hls_msn=9&_HLS_msn=274&mgctx=abc")
-	want := url.Values{"_HLS_msn": {"273"}, "_HLS_part": {"2"}, "_HLS_skip": {"YES"}}
-	if d.Encode() != want.Encode() {
-		t.Fatalf("directives %q, want %q", d.Encode(), want.Encode())
-	}
-	if !Blocking(d) || Blocking(Directives("_HLS_skip=v2")) || Directives("__token__=x&a=b") != nil {
-		t.Error("blocking is _HLS_msn; a query without directives has none")
-	}
-}
 
 func TestBlockingHoldIsThreeTargetDurationsWithinBounds(t *testing.T) {
 	cases := []struct {

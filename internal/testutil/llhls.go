@@ -18,7 +18,8 @@ import (
 //
 //   - _HLS_msn=M holds the answer until the playlist holds segment M, and
 //     _HLS_msn=M&_HLS_part=P until it holds part P of segment M (or a later
-//     one); M beyond the last segment + 2 is a 400, _HLS_part alone a 400;
+//     one); M beyond the last segment + 2 is a 400 (held like any other
+//     under Lax), _HLS_part alone a 400;
 //     a hold longer than Hold answers 503.
 //   - _HLS_skip=YES answers a delta playlist (EXT-X-SKIP) of the last two
 //     segments; CAN-SKIP-UNTIL is advertised.
@@ -31,6 +32,10 @@ type LLHLS struct {
 	// Hold bounds how long the server itself holds a blocking reload
 	// (default 3 target durations, as RFC 8216bis lets clients give up).
 	Hold time.Duration
+	// Lax holds any _HLS_msn instead of answering 400 for one beyond the
+	// last segment + 2: a packager that skips that check of RFC 8216bis,
+	// as the origin of issue 24 (finding 6) did. Set it before requests.
+	Lax bool
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every Publish
@@ -118,7 +123,7 @@ func (s *LLHLS) serve(w http.ResponseWriter, r *http.Request) {
 	defer deadline.Stop()
 	for {
 		s.mu.Lock()
-		if msn > s.done+1 { // beyond the last segment (done-1) plus two
+		if msn > s.done+1 && !s.Lax { // beyond the last segment (done-1) plus two
 			s.mu.Unlock()
 			http.Error(w, "_HLS_msn too far ahead", http.StatusBadRequest)
 			return
