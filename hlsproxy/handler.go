@@ -98,6 +98,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.mode, err = delivery.ParseMode(h.Encryption); err != nil {
 		return err
 	}
+	if _, err := parseObjectCache(h.ObjectCache); err != nil {
+		return err // before any origin is built
+	}
 	if h.KeyPath == "" {
 		h.KeyPath = "/keys"
 	}
