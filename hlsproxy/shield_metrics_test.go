@@ -9,7 +9,10 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
 )
@@ -95,5 +98,52 @@ func TestObjectCacheMemoryStaysBoundedUnderAWorkingSetTenTimesItsSize(t *testing
 	}
 	if grown := int64(heap()) - int64(base); grown > 4<<20+8<<20 {
 		t.Fatalf("heap grew by %d MiB under a 40 MB working set, want at most the 4 MiB cache + 8 MiB", grown>>20)
+	}
+}
+
+// A shared body that ends before its Content-Length fails every viewer who
+// shares it: the connection is aborted, never a short 200 that looks whole.
+func TestTruncatedSharedBodyAbortsEveryViewer(t *testing.T) {
+	release := make(chan struct{})
+	var gets atomic.Int64
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gets.Add(1)
+		<-release
+		w.Header().Set("ETag", `"t"`)
+		w.Header().Set("Content-Length", "100000")
+		w.Write(bytes.Repeat([]byte("t"), 40000))
+		panic(http.ErrAbortHandler) // the origin dies mid-body
+	}))
+	defer origin.Close()
+	tc := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: 2993})
+	tc.InitServer(siteHeader+fmt.Sprintf("\thls_proxy {\n\t\torigin %s/media\n\t\tstrip_prefix /hls\n\t\tobject_cache 4MiB\n\t}\n}\n", origin.URL), "caddyfile")
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			resp, err := http.Get(base + "/hls/t/seg.ts")
+			if err != nil {
+				return // aborted before the headers: fine
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err == nil {
+				t.Errorf("viewer got status %d and %d bytes with no error: a truncated body passed off as whole", resp.StatusCode, len(b))
+			}
+		})
+	}
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if n := gets.Load(); n != 1 {
+		t.Errorf("4 concurrent viewers cost %d origin GETs, want 1 (shared)", n)
+	}
+	// Nothing truncated stays cached: the next view asks the origin again.
+	before := gets.Load()
+	if resp, err := http.Get(base + "/hls/t/seg.ts"); err == nil {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if gets.Load() == before {
+		t.Error("the truncated object was served from the cache")
 	}
 }
