@@ -63,7 +63,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        asset_depth <n>               # leading key segments naming the asset; default 1
 //	    }
 //	    playlist_cache <entries>|off      # origin playlists kept in memory; default 256
-//	    vod_cache_ttl <duration>          # how long a VOD playlist is reused; default 1m
+//	    vod_cache_ttl <duration>          # how long a VOD playlist (or a cached object) is reused; default 1m
+//	    object_cache <size>|off           # stored objects kept in memory, e.g. 256MiB; default off
 //	}
 //
 // Secrets may be {env.NAME} or {file./path} placeholders; they are resolved
@@ -111,6 +112,12 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.AssetPolicy, err = unmarshalPolicy(d)
 		case "playlist_cache":
 			err = h.parsePlaylistCache(d)
+		case "object_cache":
+			if h.ObjectCache, err = caddyfilex.OneArg(d); err == nil {
+				if _, perr := parseObjectCache(h.ObjectCache); perr != nil {
+					return d.Errf("%v", perr)
+				}
+			}
 		default:
 			return blk.Unknown(d)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/mediagate/caddy-mediagate/hlsproxy/objcache"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
 	"github.com/mediagate/caddy-mediagate/internal/delivery"
@@ -64,6 +65,11 @@ type Handler struct {
 	// modes serve nothing else but playlists, segments through their
 	// sealed context and derived keys.
 	RawObjects []string `json:"raw_objects,omitempty"`
+	// ObjectCache bounds the in-memory cache of stored objects (segments,
+	// downloads): a size such as "256MiB", or "off" (the default). Cached
+	// objects are revalidated after vod_cache_ttl. Concurrent fetches of
+	// one object share one origin request either way (cache.go).
+	ObjectCache string `json:"object_cache,omitempty"`
 
 	mode     delivery.Mode
 	secrets  *segcrypt.Keyring
@@ -71,6 +77,8 @@ type Handler struct {
 	rewriter *delivery.Rewriter
 	cache    *playlistCache
 	keys     *keyCache
+	shield   *objcache.Shield
+	lengths  *objcache.Lengths
 	logger   *zap.Logger
 	metrics  *metrics
 }
@@ -90,6 +98,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	var err error
 	if h.mode, err = delivery.ParseMode(h.Encryption); err != nil {
 		return err
+	}
+	if _, err := parseObjectCache(h.ObjectCache); err != nil {
+		return err // before any origin is built
 	}
 	if h.KeyPath == "" {
 		h.KeyPath = "/keys"
@@ -154,7 +165,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.cache = newPlaylistCache(size)
 	}
 	h.keys = newKeyCache(1024, time.Minute)
-	return nil
+	return h.provisionShield()
 }
 
 // Validate checks the configuration after provisioning.
