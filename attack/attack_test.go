@@ -22,6 +22,7 @@ func TestAttackerGetsNoForbiddenBytes(t *testing.T) {
 	t.Run("5 smaller", func(t *testing.T) { rowSmaller(t, st) })
 	t.Run("6 sanctioned paths play", func(t *testing.T) { rowSanctioned(t, st) })
 	t.Run("7 embed signs no other asset", func(t *testing.T) { rowEmbedSignsNoOtherAsset(t, st) })
+	t.Run("3 token leaks/redaction spellings", func(t *testing.T) { rowRedactionSpellings(t, st) })
 	// Last: every token the rows above used or saw minted.
 	t.Run("3 token leaks/no token in caddy's log", func(t *testing.T) { rowNoTokenInLog(t, st) })
 	t.Logf("%d requests through %d sites", st.reg.sent.Load(), len(st.Sites))
