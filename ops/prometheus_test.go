@@ -94,13 +94,13 @@ func driveRound(t *testing.T, s *stack, tr *traffic, round int) {
 
 	// Failover: a answers 503, b serves every view.
 	s.a.down.Store(true)
-	for i := range 2 {
+	for i := range failoverViews {
 		s.view(i, fmt.Sprintf("zebra-failover-%d-%d", round, i))
 		tr.views++
 	}
 	// Every replica down: the request itself fails (502).
 	s.b.down.Store(true)
-	for i := range 2 {
+	for i := range outageRequests {
 		s.expect(i, fmt.Sprintf("/pub/zebra-outage-%d-%d/v0_0.ts", round, i), http.StatusBadGateway)
 	}
 	s.a.down.Store(false)
@@ -129,10 +129,15 @@ func driveRound(t *testing.T, s *stack, tr *traffic, round int) {
 	}
 }
 
-// damOutageRequests is how many tokenless requests for distinct public
-// assets a round sends while the DAM is down: enough for the alert's rate
-// over 5 minutes to pass its threshold within the test.
-const damOutageRequests = 16
+// A round's outages: views while replica a is down, requests while every
+// replica is down, tokenless requests for distinct public assets while the
+// DAM is down. Each is enough for its alert's rate over 5 minutes to pass
+// the threshold (twice over) within the test's seconds.
+const (
+	failoverViews     = 6
+	outageRequests    = 6
+	damOutageRequests = 30
+)
 
 // cardinalityProbes is how many distinct paths and tokens the probes send;
 // no label may have this many values.
@@ -176,13 +181,13 @@ func checkOperatorAnswers(t *testing.T, p *promServer, s *stack, tr traffic) {
 		t.Errorf("origin failures of replica b: %g, want ≥ 2 (the outage of every replica)", events[b+",failure"])
 	}
 	served := p.answer(`sum by (origin) (mediagate_hls_proxy_origin_response_seconds_count{job="mediagate"})`, "origin")
-	if served[b] < 20 {
-		t.Errorf("responses served by replica b: %g, want ≥ 20 (it carried the failover views)", served[b])
+	if served[b] < 2*5*failoverViews {
+		t.Errorf("responses served by replica b: %g, want ≥ %d (it carried the failover views)", served[b], 2*5*failoverViews)
 	}
 	p.answer(`histogram_quantile(0.95, sum by (origin, le) (rate(mediagate_hls_proxy_origin_response_seconds_bucket{job="mediagate"}[1m])))`, "origin")
 	failed := p.answer(`sum by (outcome) (mediagate_hls_proxy_requests_total{job="mediagate",outcome=~"origin_.*"})`, "outcome")
-	if failed["origin_unavailable"] != 4 || len(failed) != 1 {
-		t.Errorf("requests failed because no replica answered: %v, want origin_unavailable 4 (2 a round)", failed)
+	if failed["origin_unavailable"] != 2*outageRequests || len(failed) != 1 {
+		t.Errorf("requests failed because no replica answered: %v, want origin_unavailable %d", failed, 2*outageRequests)
 	}
 
 	dam := p.answer(`sum by (reason) (mediagate_hls_proxy_asset_rule_failures_total{job="mediagate"})`, "reason")

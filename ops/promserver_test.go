@@ -60,7 +60,10 @@ scrape_configs:
 	p.cmd = exec.Command(bin, "--config.file="+cfg, "--storage.tsdb.path="+dir+"/data",
 		"--web.listen-address=127.0.0.1:"+strconv.Itoa(port), "--log.level=warn")
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own group (Stop kills the group); killed with the test process,
+	// so a test killed without cleanup leaves no Prometheus behind holding
+	// the test lock's inherited descriptor.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("starting prometheus: %v", err)
 	}
