@@ -30,6 +30,9 @@
 //     far-future _HLS_msn spellings from one token holder are 400s, and
 //     other viewers keep the primary's live playlist (a row with its own
 //     bin/caddy, the LL-HLS stand-in as primary and a replica behind it);
+//   - damanswers_test.go: a DAM rule endpoint (stand-in) answering a
+//     redirect to "public", duplicated or case-folded members, trailing data,
+//     a BOM, a string boolean: the asset stays protected, no byte arrives;
 //   - smaller_test.go: asset policy, entry globs, url_mode, existence oracle,
 //     https_only redirect;
 //   - sanctioned_test.go: players keep playing (Go HLS client, ffprobe);
