@@ -64,6 +64,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    }
 //	    playlist_cache <entries>|off      # origin playlists kept in memory; default 256
 //	    vod_cache_ttl <duration>          # how long a VOD playlist is reused; default 1m
+//	    blocking_reload auto|proxy|origin # who holds _HLS_msn/_HLS_part; auto (default) = proxy
+//	                                      # for S3, origin for HTTP; origin refused with S3
 //	}
 //
 // Secrets may be {env.NAME} or {file./path} placeholders; they are resolved
@@ -111,6 +113,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.AssetPolicy, err = unmarshalPolicy(d)
 		case "playlist_cache":
 			err = h.parsePlaylistCache(d)
+		case "blocking_reload":
+			if h.BlockingReload, err = caddyfilex.OneArg(d); err == nil {
+				err = caddyfilex.Rule(d, blockingReloadRule(h.BlockingReload, nil))
+			}
 		default:
 			return blk.Unknown(d)
 		}
