@@ -24,6 +24,7 @@ func TestAttackerGetsNoForbiddenBytes(t *testing.T) {
 	t.Run("7 root-level entries mint no wider", func(t *testing.T) { rowRootEntryMintsNoWider(t, st) })
 	t.Run("8 active content on the media host", func(t *testing.T) { rowActiveContent(t, st) })
 	t.Run("9 blocking reload as a DoS", func(t *testing.T) { rowBlockingReloadDoS(t, st) })
+	t.Run("10 held reloads are decided first", func(t *testing.T) { rowHeldReloadDecidedFirst(t, st) })
 	// Last: every token the rows above used or saw minted.
 	t.Run("3 token leaks/no token in caddy's log", func(t *testing.T) { rowNoTokenInLog(t, st) })
 	t.Logf("%d requests through %d sites", st.reg.sent.Load(), len(st.Sites))
