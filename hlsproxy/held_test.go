@@ -1,7 +1,13 @@
 package hlsproxy
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -9,6 +15,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
@@ -147,5 +154,65 @@ func TestCaddyfileBlockingReload(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "blocking_reload") && !strings.Contains(err.Error(), "argument") {
 			t.Errorf("%q: %v, want an error naming it", bad, err)
 		}
+	}
+}
+
+// vmRSS is the process's resident set in KiB (0 where /proc is missing).
+func vmRSS() int {
+	b, _ := os.ReadFile("/proc/self/status")
+	for l := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return n
+		}
+	}
+	return 0
+}
+
+// 5 000 held requests of one playlist: one poller, no goroutine but each
+// request's own, bounded memory; all freed when their clients go away.
+func TestFiveThousandHeldRequestsCostOnePollerAndBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("5 000 held requests")
+	}
+	ll, h := startProxyHeld(t)
+	do(t, h, "/live/index.m3u8")
+	runtime.GC()
+	var ms0 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	g0, rss0 := runtime.NumGoroutine(), vmRSS()
+	ctx, cancel := context.WithCancel(context.Background())
+	const n = 5000
+	var wg sync.WaitGroup
+	target := fmt.Sprintf("/live/index.m3u8?_HLS_msn=%d", ll.LastMSN()+2)
+	for range n {
+		wg.Go(func() {
+			r := httptest.NewRequest(http.MethodGet, target, nil)
+			r = r.WithContext(context.WithValue(ctx, caddyhttp.VarsCtxKey, map[string]any{}))
+			_ = h.ServeHTTP(httptest.NewRecorder(), r, nil)
+		})
+	}
+	time.Sleep(time.Second)
+	runtime.GC()
+	var ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms1)
+	g1, rss1 := runtime.NumGoroutine(), vmRSS()
+	reads := len(ll.Queries())
+	t.Logf("5000 held: goroutines %d -> %d (+%d, the requests' own: %d), heap in use +%d KiB (%.0f B a request), RSS %d -> %d KiB, %d origin reads in 1 s",
+		g0, g1, g1-g0, n, (ms1.HeapInuse-ms0.HeapInuse)>>10, float64(ms1.HeapInuse-ms0.HeapInuse)/n, rss0, rss1, reads)
+	if extra := g1 - g0 - n; extra > 3 {
+		t.Errorf("%d goroutines beyond the %d requests' own, want the one poller", extra, n)
+	}
+	if per := float64(ms1.HeapInuse-ms0.HeapInuse) / n; per > 8<<10 {
+		t.Errorf("%.0f B of heap a held request, want under 8 KiB", per)
+	}
+	if reads > 12 {
+		t.Errorf("%d origin reads in a second for 5000 held requests, want one poll loop (~8)", reads)
+	}
+	start := time.Now()
+	cancel()
+	wg.Wait()
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("5000 clients going away took %v to free their waits", d)
 	}
 }
