@@ -172,7 +172,6 @@ type Info struct {
 	NextSequence          int64 // media playlist: the sequence number its next segment will have (after skipped and listed ones)
 	Parts                 int   // EXT-X-PART tags
 	TrailingParts         int   // EXT-X-PART tags after the last segment: parts of segment NextSequence
-	LastSegmentParts      int   // EXT-X-PART tags of the last listed segment (0: none listed)
 	Variants              int   // URI lines of a master playlist
 	HasByteRange          bool  // a segment or part has a byte range
 	HasMap                bool
