@@ -60,6 +60,10 @@ func (h *Handler) proxyHolds() bool {
 	return cannotBlock(h.Origins)
 }
 
+// errBadPlaylist marks a polled playlist the proxy cannot use (not 200,
+// too large, malformed): it answers the waiting requests with 502 at once.
+var errBadPlaylist = errors.New("the origin playlist cannot be served")
+
 // provisionHolds starts the hub when the proxy holds blocking reloads.
 func (h *Handler) provisionHolds() {
 	if !h.proxyHolds() {
@@ -69,7 +73,8 @@ func (h *Handler) provisionHolds() {
 		Fetch: h.pollPlaylist,
 		Final: func(err error) bool {
 			var oe *origin.Error
-			return errors.As(err, &oe) && (oe.Kind == origin.NotFound || oe.Kind == origin.Denied || oe.Kind == origin.Invalid)
+			return errors.Is(err, errBadPlaylist) ||
+				errors.As(err, &oe) && (oe.Kind == origin.NotFound || oe.Kind == origin.Denied || oe.Kind == origin.Invalid)
 		},
 		OnPoll: func(err error) {
 			if err != nil {
@@ -99,18 +104,18 @@ func (h *Handler) pollPlaylist(ctx context.Context, key, etag string) (*llhold.S
 		return nil, nil
 	}
 	if resp.StatusCode != http.StatusOK || resp.Body == nil {
-		return nil, fmt.Errorf("playlist %s: origin answered %d", key, resp.StatusCode)
+		return nil, fmt.Errorf("%w: %s: origin answered %d", errBadPlaylist, key, resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPlaylistBytes+1))
 	if err != nil {
 		return nil, err
 	}
 	if len(body) > maxPlaylistBytes {
-		return nil, fmt.Errorf("playlist %s is larger than %d bytes", key, maxPlaylistBytes)
+		return nil, fmt.Errorf("%w: %s is larger than %d bytes", errBadPlaylist, key, maxPlaylistBytes)
 	}
 	info, err := playlist.Analyze(body)
 	if err != nil {
-		return nil, fmt.Errorf("playlist %s: %w", key, err)
+		return nil, fmt.Errorf("%w: %s: %w", errBadPlaylist, key, err)
 	}
 	s := &llhold.Snapshot{Body: body, ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
 		Fetched: time.Now(), State: llhold.StateOf(info)}

@@ -216,3 +216,21 @@ func TestFiveThousandHeldRequestsCostOnePollerAndBoundedMemory(t *testing.T) {
 		t.Errorf("5000 clients going away took %v to free their waits", d)
 	}
 }
+
+func TestProxyHeldReloadOfAMissingOrBrokenPlaylistIsAnsweredAtOnce(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/broken.m3u8" {
+			fmt.Fprint(w, "not a playlist")
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	h := provisionedLive(t, &Handler{Origins: []OriginConfig{{URL: srv.URL}}, BlockingReload: reloadProxy})
+	for target, want := range map[string]int{"/missing.m3u8?_HLS_msn=3": 404, "/broken.m3u8?_HLS_msn=3": 502} {
+		start := time.Now()
+		if a := do(t, h, target); a.status != want || time.Since(start) > 500*time.Millisecond {
+			t.Errorf("%s: %d after %v, want %d at once (not held to the 30 s hold)", target, a.status, time.Since(start), want)
+		}
+	}
+}
