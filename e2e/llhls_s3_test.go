@@ -18,59 +18,17 @@ import (
 // PutObject; bin/caddy's hls_proxy (blocking_reload auto = proxy for S3)
 // holds the players' blocking reloads on one poller per playlist.
 
-// s3Packager writes an LL-HLS rendition (target 2 s, parts of 0.5 s) under
-// media/live/ through the S3 API: a part's object before the playlist that lists it.
-type s3Packager struct {
-	vgw   *testutil.VGW
-	done  int // complete segments 0 .. done-1
-	parts int // parts of segment done
-}
-
 const s3PlaylistKey = "live/index.m3u8"
-
-func (p *s3Packager) playlist() string {
-	var b strings.Builder
-	b.WriteString("#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:2\n#EXT-X-PART-INF:PART-TARGET=0.5\n" +
-		"#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.5,CAN-SKIP-UNTIL=12\n")
-	first := max(0, p.done-6)
-	fmt.Fprintf(&b, "#EXT-X-MEDIA-SEQUENCE:%d\n", first)
-	for s := first; s < p.done; s++ {
-		if s >= p.done-2 {
-			for k := range 4 {
-				fmt.Fprintf(&b, "#EXT-X-PART:DURATION=0.5,URI=\"part%d.%d.ts\"\n", s, k)
-			}
-		}
-		fmt.Fprintf(&b, "#EXTINF:2.0,\nseg%d.ts\n", s)
-	}
-	for k := range p.parts {
-		fmt.Fprintf(&b, "#EXT-X-PART:DURATION=0.5,URI=\"part%d.%d.ts\"\n", p.done, k)
-	}
-	fmt.Fprintf(&b, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part%d.%d.ts\"\n", p.done, p.parts)
-	return b.String()
-}
-
-// publish writes the next part (every fourth completes a segment) and the
-// playlist; it returns the part's (msn, index) and when the playlist was in.
-func (p *s3Packager) publish(t *testing.T) (msn, part int, at time.Time) {
-	msn, part = p.done, p.parts
-	p.vgw.PutObject(t, "media", fmt.Sprintf("live/part%d.%d.ts", msn, part), []byte("part"), "video/mp2t", nil)
-	if p.parts++; p.parts == 4 {
-		p.vgw.PutObject(t, "media", fmt.Sprintf("live/seg%d.ts", msn), []byte("segment"), "video/mp2t", nil)
-		p.done, p.parts = p.done+1, 0
-	}
-	p.vgw.PutObject(t, "media", s3PlaylistKey, []byte(p.playlist()), "application/vnd.apple.mpegurl", nil)
-	return msn, part, time.Now()
-}
 
 // startS3LLStack starts versitygw (object metadata kept: ETags), the
 // packager with three segments, and bin/caddy with one plain-HTTP site.
-func startS3LLStack(t *testing.T) (*s3Packager, string) {
+func startS3LLStack(t *testing.T) (*testutil.S3LLPackager, string) {
 	t.Helper()
 	testutil.CaddyBinary(t)
 	vgw := testutil.StartVersityGW(t, testutil.VGWOptions{Buckets: []string{"media"}, RequestLog: true})
-	p := &s3Packager{vgw: vgw}
+	p := &testutil.S3LLPackager{VGW: vgw, Bucket: "media", Key: s3PlaylistKey}
 	for range 12 {
-		p.publish(t)
+		p.Publish(t)
 	}
 	ports := testutil.FreePorts(t, 2)
 	cf := fmt.Sprintf(`{
@@ -104,17 +62,6 @@ func getPlaylist(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// playlistGETs counts the playlist GETs versitygw logged.
-func playlistGETs(vgw *testutil.VGW) int {
-	n := 0
-	for l := range strings.SplitSeq(vgw.Output(), "\n") {
-		if strings.Contains(l, "| GET |") && strings.Contains(l, "/media/"+s3PlaylistKey) {
-			n++
-		}
-	}
-	return n
-}
-
 func TestS3LLHLSBlockingReloadIsHeldUntilThePartIsInTheBucket(t *testing.T) {
 	p, url := startS3LLStack(t)
 	if code, pl := getPlaylist(t, url); code != 200 || !strings.Contains(pl, "CAN-BLOCK-RELOAD=YES") || strings.Contains(pl, "CAN-SKIP-UNTIL") {
@@ -122,7 +69,7 @@ func TestS3LLHLSBlockingReloadIsHeldUntilThePartIsInTheBucket(t *testing.T) {
 	}
 	var worst time.Duration
 	for range 6 {
-		msn, part := p.done, p.parts
+		msn, part := p.Done, p.Parts
 		type answer struct {
 			code int
 			body string
@@ -139,7 +86,7 @@ func TestS3LLHLSBlockingReloadIsHeldUntilThePartIsInTheBucket(t *testing.T) {
 			t.Fatalf("answered %d before the part was written:\n%s", a.code, a.body)
 		default:
 		}
-		_, _, in := p.publish(t)
+		_, _, in := p.Publish(t)
 		a := <-ch
 		lat := a.at.Sub(in)
 		worst = max(worst, lat)
@@ -152,7 +99,7 @@ func TestS3LLHLSBlockingReloadIsHeldUntilThePartIsInTheBucket(t *testing.T) {
 		}
 	}
 	t.Logf("hold-to-answer latency after the playlist PUT: worst %v over 6 parts", worst)
-	if code, body := getPlaylist(t, fmt.Sprintf("%s?_HLS_msn=%d", url, p.done+5)); code != 400 {
+	if code, body := getPlaylist(t, fmt.Sprintf("%s?_HLS_msn=%d", url, p.Done+5)); code != 400 {
 		t.Errorf("_HLS_msn 5 segments ahead: %d, want 400 at once\n%s", code, body)
 	}
 }
@@ -160,13 +107,13 @@ func TestS3LLHLSBlockingReloadIsHeldUntilThePartIsInTheBucket(t *testing.T) {
 // viewersFollow runs n viewers that each follow the live edge part by part
 // with blocking reloads while the packager publishes parts every 0.5 s; it
 // returns the origin's playlist GETs per second and the answers.
-func viewersFollow(t *testing.T, p *s3Packager, url string, n, parts int) (perSecond float64, answers int64) {
-	before := playlistGETs(p.vgw)
+func viewersFollow(t *testing.T, p *testutil.S3LLPackager, url string, n, parts int) (perSecond float64, answers int64) {
+	before := p.GETs()
 	stop := make(chan struct{})
 	var ok atomic.Int64
 	var wg sync.WaitGroup
 	for range n {
-		msn, part := p.done, p.parts
+		msn, part := p.Done, p.Parts
 		wg.Go(func() {
 			for {
 				select {
@@ -188,12 +135,12 @@ func viewersFollow(t *testing.T, p *s3Packager, url string, n, parts int) (perSe
 	start := time.Now()
 	for range parts {
 		time.Sleep(500 * time.Millisecond)
-		p.publish(t)
+		p.Publish(t)
 	}
 	elapsed := time.Since(start)
-	gets := playlistGETs(p.vgw) - before
+	gets := p.GETs() - before
 	close(stop)
-	p.publish(t) // releases the last held requests
+	p.Publish(t) // releases the last held requests
 	wg.Wait()
 	return float64(gets) / elapsed.Seconds(), ok.Load()
 }
@@ -204,6 +151,9 @@ func TestS3LLHLSTwentyHeldViewersCostTheOriginNoMorePlaylistGETsThanOne(t *testi
 	time.Sleep(3 * time.Second) // the poller lingers out
 	twenty, a20 := viewersFollow(t, p, url, 20, 8)
 	t.Logf("origin playlist GETs/s: %.2f with 1 held viewer (%d answers), %.2f with 20 (%d answers)", one, a1, twenty, a20)
+	if p.GETs() == 0 {
+		t.Fatal("no playlist GET counted: is the gateway's request log on?")
+	}
 	if a1 < 7 || a20 < 20*7 {
 		t.Fatalf("viewers did not follow the live edge: %d and %d answers for 8 parts", a1, a20)
 	}
