@@ -24,7 +24,10 @@ func TestAttackerGetsNoForbiddenBytes(t *testing.T) {
 	t.Run("7 root-level entries mint no wider", func(t *testing.T) { rowRootEntryMintsNoWider(t, st) })
 	t.Run("8 active content on the media host", func(t *testing.T) { rowActiveContent(t, st) })
 	t.Run("9 blocking reload as a DoS", func(t *testing.T) { rowBlockingReloadDoS(t, st) })
-	t.Run("10 held reloads are decided first", func(t *testing.T) { rowHeldReloadDecidedFirst(t, st) })
+	t.Run("10 object cache", func(t *testing.T) { rowObjectCache(t, st) })
+	t.Run("11 embed signs no other asset", func(t *testing.T) { rowEmbedSignsNoOtherAsset(t, st) })
+	t.Run("12 held reloads are decided first", func(t *testing.T) { rowHeldReloadDecidedFirst(t, st) })
+	t.Run("3 token leaks/redaction spellings", func(t *testing.T) { rowRedactionSpellings(t, st) })
 	// Last: every token the rows above used or saw minted.
 	t.Run("3 token leaks/no token in caddy's log", func(t *testing.T) { rowNoTokenInLog(t, st) })
 	t.Logf("%d requests through %d sites", st.reg.sent.Load(), len(st.Sites))

@@ -24,16 +24,7 @@ import (
 
 // blockingReloadCaddyfile: one passthrough site, the stand-in as primary
 // and a replica without the channel behind it.
-const blockingReloadCaddyfile = `{
-	admin 127.0.0.1:%[1]d
-	local_certs
-	skip_install_trust
-	default_bind 127.0.0.1
-	auto_https disable_redirects
-	http_port %[2]d
-	https_port %[3]d
-}
-
+const blockingReloadCaddyfile = ownGlobal + `
 https://localhost:%[3]d {
 	edgeauth {
 		key {env.ATTACK_EDGEAUTH_KEY}

@@ -37,10 +37,9 @@ func windowsOrAll(what string, b []byte) []probe {
 	return windows(what, b)
 }
 
-// rawObjectsCaddyfile is one decrypt site whose raw_objects lists posters,
-// enc's subtitles and (carelessly) k*, which also matches enc's key k2 and
-// the 16-byte k3.jpg: those stay refused.
-const rawObjectsCaddyfile = `{
+// ownGlobal is the global block of a row's own bin/caddy: admin, plain
+// and TLS ports are its first three arguments (%[1]d %[2]d %[3]d).
+const ownGlobal = `{
 	admin 127.0.0.1:%[1]d
 	local_certs
 	skip_install_trust
@@ -49,7 +48,12 @@ const rawObjectsCaddyfile = `{
 	http_port %[2]d
 	https_port %[3]d
 }
+`
 
+// rawObjectsCaddyfile is one decrypt site whose raw_objects lists posters,
+// enc's subtitles and (carelessly) k*, which also matches enc's key k2 and
+// the 16-byte k3.jpg: those stay refused.
+const rawObjectsCaddyfile = ownGlobal + `
 https://localhost:%[3]d {
 	edgeauth {
 		key {env.ATTACK_EDGEAUTH_KEY}

@@ -18,16 +18,7 @@ import (
 // rootEntryCaddyfile: three sites whose entry sits at the root of the asset
 // tree in the ways the matrix (strip_prefix /hls) does not: no strip_prefix,
 // handle_path in front of edgeauth, and a URL-mode token.
-const rootEntryCaddyfile = `{
-	admin 127.0.0.1:%[1]d
-	local_certs
-	skip_install_trust
-	default_bind 127.0.0.1
-	auto_https disable_redirects
-	http_port %[2]d
-	https_port %[3]d
-}
-(origin) {
+const rootEntryCaddyfile = ownGlobal + `(origin) {
 	origin s3://media {
 		region us-east-1
 		endpoint %[4]s

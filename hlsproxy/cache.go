@@ -1,10 +1,15 @@
 package hlsproxy
 
 import (
+	"fmt"
+	"net/http"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	lru "github.com/hashicorp/golang-lru/v2"
 
+	"github.com/mediagate/caddy-mediagate/hlsproxy/objcache"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
 	"github.com/mediagate/caddy-mediagate/internal/delivery"
 )
@@ -107,4 +112,61 @@ func (c *keyCache) get(obj string, now time.Time) (segcrypt.Key, bool) {
 
 func (c *keyCache) put(obj string, k segcrypt.Key, now time.Time) {
 	c.lru.Add(obj, keyEntry{key: k, expires: now.Add(c.ttl)})
+}
+
+// The origin shield (objcache): whole-object GETs are shared by concurrent
+// callers always; with object_cache they are kept, up to its size.
+const (
+	// maxShared is the largest body held in memory to be shared (and the
+	// per-object limit of object_cache, with a quarter of its size): larger
+	// objects stream through, one origin request per viewer.
+	maxShared = 32 << 20
+	// maxWaiters bounds the requests waiting for origin answers at once
+	// (503 beyond): a slow origin holds no more.
+	maxWaiters = 4096
+	// lengthEntries bounds the plaintext lengths kept, one per object version.
+	lengthEntries = 16384
+)
+
+// parseObjectCache reads `object_cache <size>|off` (Caddyfile and JSON):
+// the cache size in bytes, 0 for off.
+func parseObjectCache(v string) (int64, error) {
+	if v == "" || v == "off" {
+		return 0, nil
+	}
+	n, err := humanize.ParseBytes(v)
+	if err != nil || n == 0 || n > 1<<40 {
+		return 0, fmt.Errorf("object_cache: want a size such as 256MiB, or off, got %q", v)
+	}
+	return int64(n), nil
+}
+
+func (h *Handler) provisionShield() error {
+	size, err := parseObjectCache(h.ObjectCache)
+	if err != nil {
+		return err
+	}
+	perObject := int64(maxShared)
+	if size > 0 {
+		perObject = min(perObject, size/4)
+	}
+	h.shield, err = objcache.New(objcache.Config{
+		MaxBytes:   size,
+		MaxObject:  max(perObject, 1),
+		TTL:        time.Duration(h.VODCacheTTL),
+		MaxWaiters: maxWaiters,
+		Now:        func() time.Time { return nowFunc() },
+		OnEvict:    h.metrics.cacheEvicted,
+		OnStored:   h.metrics.cacheStored,
+		Keep:       keepObject,
+	})
+	h.lengths = objcache.NewLengths(lengthEntries)
+	return err
+}
+
+// keepObject refuses to cache playlists (live ones change every target
+// duration; playlistCache holds origin playlists by its own rules) and
+// anything the size of a key: keys are never kept outside keyCache.
+func keepObject(hdr http.Header, length int64) bool {
+	return length != keySize && !playlist.IsPlaylist("", hdr.Get("Content-Type"))
 }

@@ -63,7 +63,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        asset_depth <n>               # leading key segments naming the asset; default 1
 //	    }
 //	    playlist_cache <entries>|off      # origin playlists kept in memory; default 256
-//	    vod_cache_ttl <duration>          # how long a VOD playlist is reused; default 1m
+//	    vod_cache_ttl <duration>          # how long a VOD playlist (or a cached object) is reused; default 1m
+//	    object_cache <size>|off           # stored objects kept in memory, e.g. 256MiB; default off
 //	    blocking_reload auto|proxy|origin # who holds _HLS_msn/_HLS_part; auto (default) = proxy
 //	                                      # for S3, origin for HTTP; origin refused with S3
 //	}
@@ -113,6 +114,12 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.AssetPolicy, err = unmarshalPolicy(d)
 		case "playlist_cache":
 			err = h.parsePlaylistCache(d)
+		case "object_cache":
+			if h.ObjectCache, err = caddyfilex.OneArg(d); err == nil {
+				if _, perr := parseObjectCache(h.ObjectCache); perr != nil {
+					return d.Errf("%v", perr)
+				}
+			}
 		case "blocking_reload":
 			if h.BlockingReload, err = caddyfilex.OneArg(d); err == nil {
 				err = caddyfilex.Rule(d, blockingReloadRule(h.BlockingReload, nil))

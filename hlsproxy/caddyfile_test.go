@@ -70,6 +70,8 @@ func TestUnmarshalCaddyfileErrorsNameTheLine(t *testing.T) {
 		"bad policy":           "hls_proxy {\n origin s3://b\n asset_policy metadata x-amz-meta-tokenize default maybe\n}",
 		"policy source":        "hls_proxy {\n origin s3://b\n asset_policy tags x\n}",
 		"bad cache size":       "hls_proxy {\n origin s3://b\n playlist_cache -3\n}",
+		"bad object cache":     "hls_proxy {\n origin s3://b\n object_cache lots\n}",
+		"object cache of zero": "hls_proxy {\n origin s3://b\n object_cache 0B\n}",
 		"conflicting address":  "hls_proxy {\n origin s3://b {\n path_style\n virtual_hosted\n }\n}",
 		"argument on block":    "hls_proxy extra {\n origin s3://b\n}",
 		"tokenize argument":    "hls_proxy {\n origin s3://b\n tokenize yes\n}",

@@ -1,6 +1,7 @@
 package hlsproxy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/mediagate/caddy-mediagate/hlsproxy/objcache"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/internal/reqstate"
 )
@@ -26,12 +28,22 @@ func (h *Handler) fetch(r *http.Request, key, method string, hdr http.Header) (*
 // fetchRequest sends req to the origin pool and records the origin's
 // response time (wall clock: a latency, not the caches' clock).
 func (h *Handler) fetchRequest(r *http.Request, req *origin.Request) (*origin.Response, error) {
-	start := time.Now()
-	resp, err := h.pool.Fetch(r.Context(), req)
-	if err == nil {
-		h.metrics.originResponse(resp.Origin, start)
+	return h.fetchKind(r.Context(), req, originKind(req))
+}
+
+// originKind names an origin request for mediagate_hls_proxy_origin_requests_total.
+func originKind(req *origin.Request) string {
+	switch {
+	case req.Method == http.MethodHead:
+		return "head"
+	case req.Header.Get("Range") == "bytes=-32":
+		return "tail"
+	case req.Header.Get("Range") != "":
+		return "range"
+	case req.Header.Get("If-None-Match") != "" || req.Header.Get("If-Modified-Since") != "":
+		return "conditional"
 	}
-	return resp, err
+	return "object"
 }
 
 // originError turns an origin failure into the handler's error: 404 for a
@@ -96,3 +108,64 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, kind, key strin
 type onlyReader struct{ io.Reader }
 
 type writerOnly struct{ io.Writer }
+
+// fetchWhole fetches a whole object by GET through the shield: concurrent
+// callers share one origin request, and with object_cache a cached object
+// costs none (or a conditional GET after the TTL). Access was decided
+// before (pipeline.go); the caller still applies allowMetadata to the
+// answer's headers, cached or not.
+func (h *Handler) fetchWhole(r *http.Request, key string) (*objcache.Object, error) {
+	obj, outcome, err := h.shield.Get(r.Context(), objcache.Request{
+		Flight:   "GET\x00" + key,
+		CacheKey: key,
+		Fetch: func(ctx context.Context, cond http.Header) (*objcache.Response, error) {
+			kind := "object"
+			if cond != nil {
+				kind = "conditional"
+			}
+			resp, err := h.fetchKind(ctx, &origin.Request{Key: key, Method: http.MethodGet, Header: cond}, kind)
+			if err != nil {
+				return nil, err
+			}
+			return &objcache.Response{Status: resp.StatusCode, Header: resp.Header, Length: resp.ContentLength, Body: resp.Body}, nil
+		},
+	})
+	switch {
+	case errors.Is(err, objcache.ErrBusy):
+		h.metrics.cacheBusy()
+		return nil, caddyhttp.Error(http.StatusServiceUnavailable, err)
+	case err != nil && r.Context().Err() != nil:
+		return nil, caddyhttp.Error(statusClientClosed, err)
+	case err != nil:
+		return nil, err
+	}
+	h.metrics.cacheOutcome(outcome.String())
+	return obj, nil
+}
+
+// openWhole turns a shared object into this caller's origin response: the
+// shared body, or (a live body another caller streams) its own GET.
+func (h *Handler) openWhole(r *http.Request, key string, obj *objcache.Object) (*origin.Response, error) {
+	resp := &origin.Response{StatusCode: obj.Status, Header: obj.Header, ContentLength: obj.Length}
+	if obj.Status == http.StatusNotModified {
+		return resp, nil
+	}
+	body, ok := obj.Open(r.Context(), 0)
+	if ok {
+		resp.Body = body
+		return resp, nil
+	}
+	return h.fetch(r, key, http.MethodGet, nil)
+}
+
+// fetchKind is fetchRequest on a context of its own (a shared fetch
+// outlives the caller that started it), counted by kind.
+func (h *Handler) fetchKind(ctx context.Context, req *origin.Request, kind string) (*origin.Response, error) {
+	h.metrics.originRequest(kind)
+	start := time.Now()
+	resp, err := h.pool.Fetch(ctx, req)
+	if err == nil {
+		h.metrics.originResponse(resp.Origin, start)
+	}
+	return resp, err
+}

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/llhold"
+	"github.com/mediagate/caddy-mediagate/hlsproxy/objcache"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
 	"github.com/mediagate/caddy-mediagate/internal/delivery"
@@ -70,6 +71,11 @@ type Handler struct {
 	// "origin" (forwarded; HTTP origins only) or "auto" (default): proxy
 	// when an origin is S3, origin otherwise.
 	BlockingReload string `json:"blocking_reload,omitempty"`
+	// ObjectCache bounds the in-memory cache of stored objects (segments,
+	// downloads): a size such as "256MiB", or "off" (the default). Cached
+	// objects are revalidated after vod_cache_ttl. Concurrent fetches of
+	// one object share one origin request either way (cache.go).
+	ObjectCache string `json:"object_cache,omitempty"`
 
 	mode     delivery.Mode
 	secrets  *segcrypt.Keyring
@@ -78,6 +84,8 @@ type Handler struct {
 	cache    *playlistCache
 	keys     *keyCache
 	hub      *llhold.Hub // blocking reloads the proxy holds; nil when the origin holds them
+	shield   *objcache.Shield
+	lengths  *objcache.Lengths
 	logger   *zap.Logger
 	metrics  *metrics
 }
@@ -97,6 +105,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	var err error
 	if h.mode, err = delivery.ParseMode(h.Encryption); err != nil {
 		return err
+	}
+	if _, err := parseObjectCache(h.ObjectCache); err != nil {
+		return err // before any origin is built
 	}
 	if h.KeyPath == "" {
 		h.KeyPath = "/keys"
@@ -162,7 +173,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.keys = newKeyCache(1024, time.Minute)
 	h.provisionHolds()
-	return nil
+	return h.provisionShield()
 }
 
 // Validate checks the configuration after provisioning.

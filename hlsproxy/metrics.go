@@ -18,6 +18,12 @@ type metrics struct {
 	bytes         *prometheus.CounterVec   // body bytes sent, by kind
 	cryptoErrors  *prometheus.CounterVec   // by reason
 	denials       *prometheus.CounterVec   // by reason
+	// The origin shield (objcache): no label names a path, token or asset.
+	originRequests *prometheus.CounterVec // by kind: object, range, tail, conditional, head
+	lookups        *prometheus.CounterVec // whole-object fetches by result: hit, miss, coalesced, revalidated
+	cachedBytes    prometheus.Gauge
+	evictions      prometheus.Counter
+	refused        prometheus.Counter // callers over the waiter bound
 }
 
 func provisionMetrics(ctx caddy.Context) *metrics {
@@ -35,8 +41,23 @@ func provisionMetrics(ctx caddy.Context) *metrics {
 			Help: "Segments or keys that could not be decrypted or encrypted."}, []string{"reason"}),
 		denials: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "denials_total",
 			Help: "Requests refused by hls_proxy, by reason."}, []string{"reason"}),
+		originRequests: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "origin_requests_total",
+			Help: "Requests sent to origins, by kind (object, range, tail, conditional, head)."}, []string{"kind"}),
+		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "object_fetches_total",
+			Help: "Whole-object fetches through the origin shield, by result (hit, miss, coalesced, revalidated)."}, []string{"result"}),
+		cachedBytes: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "object_cache_bytes",
+			Help: "Bytes held by object_cache (bodies and headers)."}),
+		evictions: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "object_cache_evictions_total",
+			Help: "Objects object_cache dropped to make room."}),
+		refused: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "origin_waiters_refused_total",
+			Help: "Requests answered 503 because too many were already waiting for origin answers."}),
 	}
 	reg := ctx.GetMetricsRegistry()
+	m.originRequests = promreg.Register(reg, m.originRequests)
+	m.lookups = promreg.Register(reg, m.lookups)
+	m.cachedBytes = promreg.Register(reg, m.cachedBytes)
+	m.evictions = promreg.Register(reg, m.evictions)
+	m.refused = promreg.Register(reg, m.refused)
 	m.requests = promreg.Register(reg, m.requests)
 	m.originEvents = promreg.Register(reg, m.originEvents)
 	m.originLatency = promreg.Register(reg, m.originLatency)
@@ -50,6 +71,12 @@ func (m *metrics) request(kind, outcome string) { m.requests.WithLabelValues(kin
 func (m *metrics) sent(kind string, n int64)    { m.bytes.WithLabelValues(kind).Add(float64(n)) }
 func (m *metrics) cryptoError(reason string)    { m.cryptoErrors.WithLabelValues(reason).Inc() }
 func (m *metrics) denied(reason string)         { m.denials.WithLabelValues(reason).Inc() }
+
+func (m *metrics) originRequest(kind string)  { m.originRequests.WithLabelValues(kind).Inc() }
+func (m *metrics) cacheOutcome(result string) { m.lookups.WithLabelValues(result).Inc() }
+func (m *metrics) cacheBusy()                 { m.refused.Inc() }
+func (m *metrics) cacheEvicted()              { m.evictions.Inc() }
+func (m *metrics) cacheStored(delta int64)    { m.cachedBytes.Add(float64(delta)) }
 
 func (m *metrics) originResponse(name string, since time.Time) {
 	m.originLatency.WithLabelValues(name).Observe(time.Since(since).Seconds())

@@ -181,7 +181,15 @@ func (h *Handler) refuseKeyObject(key string, resp *origin.Response) (io.Reader,
 //
 // Several ranges are not forwarded (S3 refuses them, and multipart answers
 // are not produced): the whole object is served with 200, as RFC 9110 allows.
+//
+// A plain GET (none of those headers) goes through the shield: shared by
+// concurrent callers and, with object_cache, kept (fetchWhole). Ranges,
+// HEAD and conditional requests go to the origin as they are, so they
+// answer the same whether the object is cached or not.
 func (h *Handler) fetchObject(r *http.Request, key string) (*origin.Response, error) {
+	if r.Method == http.MethodGet && !hasAny(r.Header, origin.ForwardedHeaders) {
+		return h.fetchSegment(r, key)
+	}
 	rng, ifRange := r.Header.Get("Range"), r.Header.Get("If-Range")
 	if strings.Contains(rng, ",") {
 		hdr := r.Header.Clone()
@@ -225,6 +233,15 @@ func (h *Handler) setDisposition(hdr http.Header, r *http.Request, key string) {
 	}
 	name := httpx.SafeFilename(q.Get(h.DownloadParam), path.Base(key))
 	hdr.Set("Content-Disposition", httpx.Attachment(name))
+}
+
+func hasAny(h http.Header, names []string) bool {
+	for _, n := range names {
+		if h.Get(n) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func copyHeaders(dst, src http.Header, names ...string) {

@@ -1,7 +1,6 @@
 package hlsproxy
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -48,83 +47,10 @@ type output struct {
 	public       bool
 }
 
-// serveDecrypted removes at-rest AES-128 (and re-encrypts for reencrypt).
-// A first ranged request reads the final two blocks: it gives the exact
-// plaintext length and validates key and padding before any header is sent,
-// so a bad key or a truncated object is a 502, never a short 200.
-func (h *Handler) serveDecrypted(w http.ResponseWriter, r *http.Request, q *request, sk segcrypt.Key) error {
-	key, job := q.key, q.job
-	probe, err := h.fetch(r, key, http.MethodGet, http.Header{"Range": {"bytes=-32"}})
-	if err != nil {
-		return h.originError(r, "segment", key, err)
-	}
-	tail, cipherLen, err := readTail(probe)
-	if err != nil {
-		return h.cryptoFailure(key, "unreadable_tail", err)
-	}
-	plainLen, err := segcrypt.PlainLen(cipherLen, tail, sk, job.StorageIV)
-	if err != nil {
-		return h.cryptoFailure(key, "bad_ciphertext", err)
-	}
-	if err := h.allowMetadata(q, probe.Header); err != nil {
-		return err
-	}
-	out := output{q: q, key: key, public: q.public(), lastModified: probe.Header.Get("Last-Modified"),
-		etag: transformedETag(probe.Header.Get("ETag"), job)}
-	ifMatch := probe.Header.Get("ETag")
-	fetchCipher := func(from, to int64) (io.ReadCloser, error) {
-		hdr := http.Header{"Range": {fmt.Sprintf("bytes=%d-%d", from, to)}}
-		if ifMatch != "" {
-			hdr.Set("If-Match", ifMatch)
-		}
-		resp, err := h.fetch(r, key, http.MethodGet, hdr)
-		if err != nil {
-			return nil, h.originError(r, "segment", key, err)
-		}
-		if resp.StatusCode != http.StatusPartialContent && !(resp.StatusCode == http.StatusOK && from == 0) {
-			resp.Body.Close()
-			return nil, h.cryptoFailure(key, "object_changed", fmt.Errorf("origin answered %d to a ranged read", resp.StatusCode))
-		}
-		return resp.Body, nil
-	}
-
-	if !job.Encrypts() {
-		out.size = plainLen
-		return h.writeOutput(w, r, out, func(rng httpx.Range) (io.ReadCloser, error) {
-			if plainLen == 0 {
-				return io.NopCloser(bytes.NewReader(nil)), nil
-			}
-			win, err := segcrypt.PlainWindow(cipherLen, rng.Start, rng.End)
-			if err != nil {
-				return nil, h.cryptoFailure(key, "window", err)
-			}
-			body, err := fetchCipher(win.FetchStart, win.FetchEnd)
-			if err != nil {
-				return nil, err
-			}
-			return readCloser{segcrypt.NewRangeDecrypter(body, sk, job.StorageIV, win), body}, nil
-		})
-	}
-	dk, div := job.DeliveryKey(), job.DeliveryIV()
-	out.size = segcrypt.EncryptedLen(plainLen)
-	return h.writeOutput(w, r, out, func(rng httpx.Range) (io.ReadCloser, error) {
-		body, err := fetchCipher(0, cipherLen-1)
-		if err != nil {
-			return nil, err
-		}
-		clear := segcrypt.NewDecrypter(body, sk, job.StorageIV)
-		return readCloser{segcrypt.NewRangeEncrypter(clear, dk, div, rng.Start, rng.End), body}, nil
-	})
-}
-
 // serveEncrypted adds delivery AES-128 to a segment stored in clear.
 func (h *Handler) serveEncrypted(w http.ResponseWriter, r *http.Request, q *request) error {
 	key, job := q.key, q.job
-	method := http.MethodGet
-	if r.Method == http.MethodHead {
-		method = http.MethodHead
-	}
-	resp, err := h.fetch(r, key, method, nil)
+	resp, err := h.fetchSegment(r, key)
 	if err != nil {
 		return h.originError(r, "segment", key, err)
 	}
@@ -157,6 +83,21 @@ func (h *Handler) serveEncrypted(w http.ResponseWriter, r *http.Request, q *requ
 		}
 		return readCloser{segcrypt.NewRangeEncrypter(b, dk, div, rng.Start, rng.End), b}, nil
 	})
+}
+
+// fetchSegment fetches a segment stored in clear: a HEAD as a HEAD, a GET
+// whole through the shield (fetchWhole), shared and, with object_cache, kept.
+func (h *Handler) fetchSegment(r *http.Request, key string) (*origin.Response, error) {
+	if r.Method == http.MethodHead {
+		return h.fetch(r, key, http.MethodHead, nil)
+	}
+	obj, err := h.fetchWhole(r, key)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := h.openWhole(r, key, obj)
+	obj.Release()
+	return resp, err
 }
 
 // writeOutput answers conditional and range requests for a transformed

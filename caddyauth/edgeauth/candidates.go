@@ -20,12 +20,8 @@ type candidate struct {
 func (c *Config) candidates(r *http.Request, queryOnly bool) []candidate {
 	var out []candidate
 	add := func(v, src string) {
-		if v == "" {
-			return
-		}
-		out = append(out, candidate{v, src})
-		if dec, err := url.QueryUnescape(v); err == nil && dec != v && dec != "" {
-			out = append(out, candidate{dec, src})
+		for _, f := range tokenForms(v) {
+			out = append(out, candidate{f, src})
 		}
 	}
 	for _, v := range rawQueryValues(r.URL.RawQuery, c.Query) {
@@ -47,6 +43,26 @@ func (c *Config) candidates(r *http.Request, queryOnly bool) []candidate {
 	return out
 }
 
+// tokenForms are the strings a raw value is tried as, in order: itself,
+// then its query-decoded form when different (none for ""). The log filter
+// redacts from the same forms.
+func tokenForms(v string) []string {
+	if v == "" {
+		return nil
+	}
+	if dec, err := url.QueryUnescape(v); err == nil && dec != v && dec != "" {
+		return []string{v, dec}
+	}
+	return []string{v}
+}
+
+// splitPair splits a raw query pair into its raw key and value, as the
+// lookup reads it (at the first "=").
+func splitPair(pair string) (key, value string) {
+	k, v, _ := strings.Cut(pair, "=")
+	return k, v
+}
+
 // queryKeyIs reports whether the raw key of a query pair names param,
 // literally or once decoded.
 func queryKeyIs(rawKey, param string) bool {
@@ -61,7 +77,7 @@ func queryKeyIs(rawKey, param string) bool {
 func rawQueryValues(rawQuery, param string) []string {
 	var vals []string
 	for pair := range strings.SplitSeq(rawQuery, "&") {
-		k, v, _ := strings.Cut(pair, "=")
+		k, v := splitPair(pair)
 		if queryKeyIs(k, param) {
 			vals = append(vals, v)
 		}
@@ -77,7 +93,7 @@ func stripQueryParam(rawQuery, param string) string {
 	}
 	kept := make([]string, 0, 4)
 	for pair := range strings.SplitSeq(rawQuery, "&") {
-		k, _, _ := strings.Cut(pair, "=")
+		k, _ := splitPair(pair)
 		if !queryKeyIs(k, param) {
 			kept = append(kept, pair)
 		}

@@ -10,6 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
+	"github.com/mediagate/caddy-mediagate/internal/authz"
+	"github.com/mediagate/caddy-mediagate/internal/canon"
 )
 
 // newEmbedCommand is `caddy edgeauth embed`: what the embedding site does
@@ -73,12 +75,24 @@ Without --acl the token covers the stream of hls_player's default mapping:
 }
 
 // defaultEmbedACL is /hls/<asset>/* for an embed path /<prefix>/<asset>.
+// The path must be canonical (internal/canon) and the asset directory a
+// literal prefix by the session-minting rule (authz.CheckPrefix): no ACL or
+// token metacharacter ("!" "*" "?" "~" "%"), raw or percent-encoded in any
+// case, so an asset name can never sign a token for other assets.
 func defaultEmbedACL(escapedPath string) ([]string, error) {
-	parts := strings.SplitN(strings.TrimPrefix(escapedPath, "/"), "/", 2)
+	p, err := canon.Parse(escapedPath)
+	if err != nil {
+		return nil, fmt.Errorf("--url path %q: %w", escapedPath, err)
+	}
+	parts := strings.SplitN(strings.TrimPrefix(p.Escaped, "/"), "/", 2)
 	if len(parts) != 2 || parts[1] == "" || strings.HasSuffix(parts[1], "/") {
 		return nil, fmt.Errorf("--url path %q: want /<prefix>/<asset> (or give --acl)", escapedPath)
 	}
-	return []string{"/hls/" + parts[1] + "/*"}, nil
+	lit := "/hls/" + parts[1] + "/"
+	if err := authz.CheckPrefix(lit); err != nil {
+		return nil, fmt.Errorf("--url path %q: the asset name holds an ACL or token metacharacter (! * ? ~ %%, raw or encoded), so it cannot be signed as a literal ACL; give --acl: %w", escapedPath, err)
+	}
+	return []string{lit + "*"}, nil
 }
 
 // embedSnippet is the iframe of an embed page with its token.

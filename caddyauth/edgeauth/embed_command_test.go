@@ -1,6 +1,7 @@
 package edgeauth
 
 import (
+	"fmt"
 	"html"
 	"net/url"
 	"regexp"
@@ -47,5 +48,61 @@ func TestEmbedCommandRefusesAURLWithoutAsset(t *testing.T) {
 	out, err := runCommand(t, newEmbedCommand(), "--key", keyA, "--url", "https://m.example.com/embed/x?lang=fr", "--acl", "/media/x/*")
 	if err != nil || !strings.Contains(out, "lang=fr&amp;") && !strings.Contains(out, "&amp;lang=fr") {
 		t.Errorf("explicit --acl with a query: %q %v", out, err)
+	}
+}
+
+// embedSpellings are asset names an attacker may store: every ACL or token
+// metacharacter raw and percent-encoded in both cases, dot segments, and a
+// few harmless names that must still be signed.
+func embedSpellings() []string {
+	var out []string
+	for _, c := range "!*?~%" {
+		enc := fmt.Sprintf("%%%02X", c)
+		out = append(out, "a"+string(c)+"b", "a"+enc+"b", "a"+strings.ToLower(enc)+"b", enc, "x/"+enc+"/y")
+	}
+	return append(out, "*", "a!/keys/b", "*/*", "a%252A", "..", "a/../../keys", "a%2Fb", "a b", "my%20video", "a=b", "a/b", "a-b_c.d")
+}
+
+func TestEmbedCommandNeverSignsAnACLThatCoversAnotherAsset(t *testing.T) {
+	key, _ := edgetoken.ParseKey(keyA)
+	v := edgetoken.Verifier{Keys: [][]byte{key}}
+	others := []string{"/hls/other/master.m3u8", "/keys/a/k.key", "/hls/a-other/x.ts", "/hls/ab/x.ts", "/hls/x/y.ts"}
+	signed := 0
+	for _, asset := range embedSpellings() {
+		out, err := runCommand(t, newEmbedCommand(), "--key", keyA, "--url", "https://media.example.com/embed/"+asset)
+		if err != nil {
+			if out != "" {
+				t.Errorf("%q refused (%v) but stdout holds %q", asset, err, out)
+			}
+			continue
+		}
+		signed++
+		m := regexp.MustCompile(`src="([^"]+)"`).FindStringSubmatch(out)
+		u, _ := url.Parse(html.UnescapeString(m[1]))
+		tok := u.Query().Get(DefaultParam)
+		pt, perr := edgetoken.Parse(tok)
+		if perr != nil {
+			t.Fatalf("%q: printed token does not parse: %v", asset, perr)
+		}
+		if len(pt.ACLs) != 1 || strings.ContainsAny(strings.TrimSuffix(pt.ACLs[0], "*"), "!*?~%") && !strings.Contains(pt.ACLs[0], "%20") {
+			t.Errorf("%q: signed ACL %q is not one literal prefix", asset, pt.ACL)
+		}
+		for _, o := range others {
+			if _, f := v.Verify(tok, edgetoken.Request{Path: o}); f == nil {
+				t.Errorf("%q: the printed token (acl %q) opens %s", asset, pt.ACL, o)
+			}
+		}
+	}
+	if signed < 4 {
+		t.Errorf("only %d harmless names signed: the rule refuses too much", signed)
+	}
+}
+
+func TestEmbedCommandSignsTheCanonicalAssetDirectory(t *testing.T) {
+	for asset, want := range map[string]string{"my%20video": "/hls/my%20video/*", "a%2db": "/hls/a-b/*", "a=b": "/hls/a=b/*", "a/b": "/hls/a/b/*"} {
+		acls, err := defaultEmbedACL("/embed/" + asset)
+		if err != nil || len(acls) != 1 || acls[0] != want {
+			t.Errorf("%q: %v %v; want %s", asset, acls, err, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package edgeauth
 
 import (
 	"reflect"
+	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -66,17 +67,42 @@ func (TokenFilter) Filter(in zapcore.Field) zapcore.Field {
 	return in
 }
 
-// redact removes tokens from a URI or a bare header value.
+// redact removes tokens from a URI or a bare header value, with the
+// lookup that finds a token to verify (splitPair, tokenForms) and the
+// parser that verifies it (edgetoken.ParsesAsToken): a value any of whose
+// forms parses as a token, under any parameter name and any delimiters, is
+// replaced. A bare value that is a token (a header token) is replaced
+// whole; otherwise the query of a URI is filtered pair by pair and the rest
+// is kept byte for byte.
 func redact(s string) string {
-	if edgetoken.LooksLikeToken(s) && !containsQuery(s) {
+	if isToken(strings.TrimSpace(s)) {
 		return edgetoken.Redacted
 	}
-	return edgetoken.RedactURI(s)
+	p, q, ok := strings.Cut(s, "?")
+	if !ok {
+		return s
+	}
+	pairs := strings.Split(q, "&")
+	changed := false
+	for i, pair := range pairs {
+		k, v := splitPair(pair)
+		switch {
+		case isToken(k):
+			pairs[i], changed = edgetoken.Redacted, true
+		case isToken(v):
+			pairs[i], changed = k+"="+edgetoken.Redacted, true
+		}
+	}
+	if !changed {
+		return s
+	}
+	return p + "?" + strings.Join(pairs, "&")
 }
 
-func containsQuery(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '?' {
+// isToken reports whether a form of the raw value v parses as a token.
+func isToken(v string) bool {
+	for _, f := range tokenForms(v) {
+		if edgetoken.ParsesAsToken(f) {
 			return true
 		}
 	}

@@ -39,3 +39,22 @@ func RedactURI(uri string) string {
 	}
 	return p + "?" + strings.Join(pairs, "&")
 }
+
+// ParsesAsToken reports whether s is a token by the parser every Verifier
+// runs first, under any delimiters an issuer may configure: the field
+// delimiter of a parsable token is the byte before its last "hmac=" (the hex
+// HMAC after it holds none), and the ACL delimiter is taken equal to it,
+// which no acl value holds, so no choice of ACL delimiter is refused here
+// that a configured one would accept. A token a verifier accepts parses.
+func ParsesAsToken(s string) bool {
+	i := strings.LastIndex(s, "hmac=")
+	if i <= 0 {
+		return false // "hmac=<hex>" alone has no exp: never a token
+	}
+	fd, err := ParseDelimiter(s[i-1 : i])
+	if err != nil {
+		return false
+	}
+	_, f := parse(s, Delimiters{Field: fd, ACL: fd})
+	return f == nil
+}

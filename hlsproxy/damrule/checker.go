@@ -2,6 +2,7 @@ package damrule
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,7 +31,8 @@ const (
 type Options struct {
 	Template Template
 	// Client sends the requests; default a client of its own. Its Timeout
-	// is left alone: Timeout below bounds each call.
+	// is left alone: Timeout below bounds each call. Its CheckRedirect is
+	// replaced: a redirect is never followed (a 3xx is protected).
 	Client *http.Client
 	// Timeout of one call, headers and body. Default 2s.
 	Timeout time.Duration
@@ -79,9 +81,14 @@ type Checker struct {
 
 // New returns a Checker; Options.Template must come from ParseTemplate.
 func New(opts Options) *Checker {
-	if opts.Client == nil {
-		opts.Client = &http.Client{}
+	// Redirects are never followed, whatever client is given: a 3xx is a
+	// non-2xx answer, so protected (the contract).
+	cl := http.Client{}
+	if opts.Client != nil {
+		cl = *opts.Client
 	}
+	cl.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	opts.Client = &cl
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
@@ -173,7 +180,11 @@ func (c *Checker) ask(ctx context.Context, asset string) (bool, *Failure) {
 		return true, transportFailure(err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return true, &Failure{Reason: ReasonStatus, Err: fmt.Errorf("answered %d", resp.StatusCode)}
+		msg := fmt.Sprintf("answered %d", resp.StatusCode)
+		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+			msg += " (a redirect is not followed)"
+		}
+		return true, &Failure{Reason: ReasonStatus, Err: errors.New(msg)}
 	}
 	if len(body) > MaxAnswerBytes {
 		return true, &Failure{Reason: ReasonMalformed, Err: fmt.Errorf("answer larger than %d bytes", MaxAnswerBytes)}

@@ -186,3 +186,28 @@ func TestCheckerCallOutlivesACancelledFirstViewer(t *testing.T) {
 		t.Fatal("the first viewer's cancellation aborted the DAM call")
 	}
 }
+
+func TestCheckerNeverFollowsARedirectAndCallsItProtected(t *testing.T) {
+	d := startDAM(t)
+	d.set("pub", body("false"))
+	for i, code := range []int{301, 302, 303, 307, 308} {
+		asset := "r" + string(rune('0'+i))
+		d.set(asset, func(w http.ResponseWriter) {
+			w.Header().Set("Location", d.srv.URL+"/rule?asset=pub")
+			w.WriteHeader(code)
+			w.Write([]byte("false"))
+		})
+		// A caller's client that follows redirects is not followed either.
+		c, _, seen := newChecker(t, d, Options{Client: &http.Client{}})
+		before := d.calls.Load()
+		if !c.Protected(context.Background(), asset) {
+			t.Errorf("%d to a public asset's answer: public", code)
+		}
+		if n := d.calls.Load() - before; n != 1 {
+			t.Errorf("%d: %d calls to the DAM, want 1 (no redirect followed)", code, n)
+		}
+		if l := (*seen)[0]; l.Failure == nil || l.Failure.Reason != ReasonStatus {
+			t.Errorf("%d: failure %+v, want reason %s", code, l.Failure, ReasonStatus)
+		}
+	}
+}

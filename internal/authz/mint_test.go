@@ -18,17 +18,30 @@ func mustPath(t testing.TB, s string) canon.Path {
 	return p
 }
 
+// mintCase is one MintACL call and what it must return.
+type mintCase struct {
+	name     string
+	verified []string
+	entry    string
+	view     *View
+	conf     []string
+	want     string // minted entries joined with "!"
+	err      error
+}
+
+func runMintCases(t *testing.T, tests []mintCase) {
+	t.Helper()
+	for _, tt := range tests {
+		got, err := MintACL(tt.verified, mustPath(t, tt.entry), tt.view, tt.conf)
+		if !errors.Is(err, tt.err) || strings.Join(got, "!") != tt.want {
+			t.Errorf("%s: MintACL = %q, %v; want %q, %v", tt.name, got, err, tt.want, tt.err)
+		}
+	}
+}
+
 func TestMintACLIsTheEntryAssetAndItsKeys(t *testing.T) {
 	view := &View{AssetDir: "/hls/a/", KeyDir: "/keys/a/"}
-	tests := []struct {
-		name     string
-		verified []string
-		entry    string
-		view     *View
-		conf     []string
-		want     string
-		err      error
-	}{
+	runMintCases(t, []mintCase{
 		{"asset token", []string{"/hls/a/*"}, "/hls/a/master.m3u8", view, nil, "/hls/a/*!/keys/a/*", nil},
 		{"PHP playlist token starts a view of its asset", []string{"/hls/a/master.m3u8*"}, "/hls/a/master.m3u8", view, nil, "/hls/a/*!/keys/a/*", nil},
 		{"no view reported: the entry directory", []string{"/*"}, "/hls/a/b/index.m3u8", nil, nil, "/hls/a/b/*", nil},
@@ -42,13 +55,7 @@ func TestMintACLIsTheEntryAssetAndItsKeys(t *testing.T) {
 		{"tilde", []string{"/*"}, "/hls/~a/y.m3u8", nil, nil, "", ErrUnsafePrefix},
 		{"percent", []string{"/*"}, "/hls/100%25/y.m3u8", nil, nil, "", ErrUnsafePrefix},
 		{"view that does not hold the entry", []string{"/*"}, "/hls/a/i.m3u8", &View{AssetDir: "/hls/b/"}, nil, "", ErrOutsideGrant},
-	}
-	for _, tt := range tests {
-		got, err := MintACL(tt.verified, mustPath(t, tt.entry), tt.view, tt.conf)
-		if !errors.Is(err, tt.err) || strings.Join(got, "!") != tt.want {
-			t.Errorf("%s: MintACL = %q, %v; want %q, %v", tt.name, got, err, tt.want, tt.err)
-		}
-	}
+	})
 }
 
 // A root-level entry (directly under strip_prefix, at "/" with nothing
@@ -57,15 +64,7 @@ func TestMintACLIsTheEntryAssetAndItsKeys(t *testing.T) {
 // and never the key directory.
 func TestMintACLAtTheRootOfTheTreeIsNeverWiderThanTheToken(t *testing.T) {
 	root := &View{} // what hls_proxy reports for an object directly under strip_prefix
-	tests := []struct {
-		name     string
-		verified []string
-		entry    string
-		view     *View
-		conf     []string
-		want     string
-		err      error
-	}{
+	runMintCases(t, []mintCase{
 		{"exact acl on /hls/index.m3u8", []string{"/hls/index.m3u8"}, "/hls/index.m3u8", root, nil, "", ErrRootEntry},
 		{"playlist-star acl on /hls/index.m3u8 covers no directory", []string{"/hls/index.m3u8*"}, "/hls/index.m3u8", root, nil, "", ErrRootEntry},
 		{"url-mode token on /hls/index.m3u8", nil, "/hls/index.m3u8", root, nil, "", ErrRootEntry},
@@ -79,13 +78,7 @@ func TestMintACLAtTheRootOfTheTreeIsNeverWiderThanTheToken(t *testing.T) {
 		{"configured tree, exact token", []string{"/hls/index.m3u8"}, "/hls/index.m3u8", root, []string{"/hls/*"}, "", ErrOutsideGrant},
 		{"another delimiter: a bang entry covers no literal prefix", []string{"/hls/x!/keys/*"}, "/hls/index.m3u8", root, nil, "", ErrRootEntry},
 		{"an escaped entry covers no literal prefix", []string{"%2Fhls%2F%2A"}, "/hls/index.m3u8", root, nil, "", ErrRootEntry},
-	}
-	for _, tt := range tests {
-		got, err := MintACL(tt.verified, mustPath(t, tt.entry), tt.view, tt.conf)
-		if !errors.Is(err, tt.err) || strings.Join(got, "!") != tt.want {
-			t.Errorf("%s: MintACL = %q, %v; want %q, %v", tt.name, got, err, tt.want, tt.err)
-		}
-	}
+	})
 }
 
 func TestExpandFillsPlaceholdersFromTheCanonicalPathOnly(t *testing.T) {
@@ -140,14 +133,9 @@ func FuzzMintACL(f *testing.F) {
 		if !strings.HasSuffix(view.KeyDir, "/") {
 			view.KeyDir += "/"
 		}
-		var conf []string
-		if tmpl != "" {
-			if CheckTemplate(tmpl) != nil {
-				return
-			}
-			if conf, err = Expand(tmpl, entry); err != nil {
-				return
-			}
+		conf, ok := configuredFor(tmpl, entry)
+		if !ok {
+			return
 		}
 		out, err := MintACL(verified, entry, view, conf)
 		if err != nil {
@@ -201,14 +189,9 @@ func FuzzMintACLAtTheRoot(f *testing.F) {
 			view = nil
 		}
 		verified := strings.Split(verifiedACL, "!")
-		var conf []string
-		if tmpl != "" {
-			if CheckTemplate(tmpl) != nil {
-				return
-			}
-			if conf, err = Expand(tmpl, entry); err != nil {
-				return
-			}
+		conf, ok := configuredFor(tmpl, entry)
+		if !ok {
+			return
 		}
 		out, err := MintACL(verified, entry, view, conf)
 		if err != nil {
@@ -223,4 +206,17 @@ func FuzzMintACLAtTheRoot(f *testing.F) {
 			}
 		}
 	})
+}
+
+// configuredFor is a fuzzed session acl template expanded for entry (nil
+// for none), or false when the template or its expansion is refused.
+func configuredFor(tmpl string, entry canon.Path) ([]string, bool) {
+	if tmpl == "" {
+		return nil, true
+	}
+	if CheckTemplate(tmpl) != nil {
+		return nil, false
+	}
+	conf, err := Expand(tmpl, entry)
+	return conf, err == nil
 }

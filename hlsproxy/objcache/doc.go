@@ -1,0 +1,33 @@
+// Package objcache is hls_proxy's origin shield: one origin request per
+// object version, however many viewers ask for it at once, and (when an
+// object_cache size is configured) a bounded in-memory cache of stored
+// objects, revalidated with a conditional GET after a TTL.
+//
+// Three pieces, one per file:
+//   - Buffer (buffer.go): an origin body read once, into memory, by one
+//     filler goroutine while any number of readers stream it at their own
+//     pace from any offset. A body that ends early fails every reader with
+//     the error, never a short EOF.
+//   - Shield (shield.go): coalescing (golang.org/x/sync/singleflight) of
+//     concurrent fetches of one flight key, a bound on the callers waiting
+//     for origin answers (golang.org/x/sync/semaphore), and the cache.
+//   - Lengths (lengths.go): facts learnt once per object version (the
+//     plaintext length of an encrypted segment), bounded.
+//
+// Why otter (github.com/maypok86/otter/v2) for the cache: the bound is in
+// bytes, so the cache must weigh entries (golang-lru v2 counts entries
+// only); a Set must be visible to the next Get (ristretto v2 admits and
+// applies writes asynchronously and may drop them, which makes "the second
+// view is a hit" a probability); otter has a weigher, synchronous writes,
+// deletion events with their cause (evictions are counted), an S3-FIFO
+// policy that keeps a one-hit scan of a catalogue from flushing the hot
+// segments, and is maintained (v2.4.0, 2025).
+//
+// What is cached is the object as stored at the origin, not a transformed
+// output: one entry serves every mode, range and delivery key of an object,
+// and transforming from memory costs less than the origin round trip it
+// saves (BENCHMARKS.md, "object_cache: what is cached").
+//
+// The package has no Caddy dependency; hls_proxy's fetch stage (fetch.go,
+// cache.go) wires it to the origin pool, after the access decision.
+package objcache
