@@ -53,6 +53,11 @@ Without --acl the token covers the stream of hls_player's default mapping:
 		}
 		acls, _ := f.GetStringArray("acl")
 		if len(acls) == 0 {
+			// The asset is named by the path alone: a "?" or "#" in the
+			// URL would cut an asset name short ("a?b" signs asset a).
+			if strings.ContainsAny(get("url"), "?#") {
+				return fmt.Errorf("--url %q: has a query or fragment, so the asset it names is ambiguous; give --acl", get("url"))
+			}
 			if acls, err = defaultEmbedACL(page.EscapedPath()); err != nil {
 				return err
 			}

@@ -60,13 +60,13 @@ func embedSpellings() []string {
 		enc := fmt.Sprintf("%%%02X", c)
 		out = append(out, "a"+string(c)+"b", "a"+enc+"b", "a"+strings.ToLower(enc)+"b", enc, "x/"+enc+"/y")
 	}
-	return append(out, "*", "a!/keys/b", "*/*", "a%252A", "..", "a/../../keys", "a%2Fb", "a b", "my%20video", "a=b", "a/b", "a-b_c.d")
+	return append(out, "*", "a!/keys/b", "*/*", "a%252A", "..", "a/../../keys", "a%2Fb", "a b", "my%20video", "a=b", "a/b", "a-b_c.d", "a#b", "a?", "a#")
 }
 
 func TestEmbedCommandNeverSignsAnACLThatCoversAnotherAsset(t *testing.T) {
 	key, _ := edgetoken.ParseKey(keyA)
 	v := edgetoken.Verifier{Keys: [][]byte{key}}
-	others := []string{"/hls/other/master.m3u8", "/keys/a/k.key", "/hls/a-other/x.ts", "/hls/ab/x.ts", "/hls/x/y.ts"}
+	others := []string{"/hls/other/master.m3u8", "/hls/a/master.m3u8", "/keys/a/k.key", "/hls/a-other/x.ts", "/hls/ab/x.ts", "/hls/x/y.ts"}
 	signed := 0
 	for _, asset := range embedSpellings() {
 		out, err := runCommand(t, newEmbedCommand(), "--key", keyA, "--url", "https://media.example.com/embed/"+asset)

@@ -74,10 +74,21 @@ func (TokenFilter) Filter(in zapcore.Field) zapcore.Field {
 // replaced. A bare value that is a token (a header token) is replaced
 // whole; otherwise the query of a URI is filtered pair by pair and the rest
 // is kept byte for byte.
+//
+// What merely looks like a token (an hmac field the verifier refuses as
+// malformed: an empty acl, a bad expiry) is redacted too, by edgetoken's
+// RedactURI/LooksLikeToken: a refused token still carries a valid HMAC of
+// something, so the log keeps neither.
 func redact(s string) string {
-	if isToken(strings.TrimSpace(s)) {
+	if isToken(strings.TrimSpace(s)) || edgetoken.LooksLikeToken(s) && !strings.Contains(s, "?") {
 		return edgetoken.Redacted
 	}
+	return edgetoken.RedactURI(redactPairs(s))
+}
+
+// redactPairs replaces the query pairs whose name or value the lookup takes
+// as a token.
+func redactPairs(s string) string {
 	p, q, ok := strings.Cut(s, "?")
 	if !ok {
 		return s

@@ -53,7 +53,11 @@ func (c *Config) sessionACL(res result, a *authz.Auth) ([]string, error) {
 			return nil, err
 		}
 	}
-	return authz.MintACL(res.token.ACLs, res.path, a.View(), configured)
+	acls, err := authz.MintACL(res.token.ACLs, res.path, a.View(), configured)
+	if err != nil {
+		return nil, err
+	}
+	return acls, authz.CheckDelimiters(acls, c.sessions.Delimiters.Bytes())
 }
 
 // sessionCookie returns the Set-Cookie value of a new session token signed

@@ -364,3 +364,27 @@ func TestEncodedInvalidTokenReportsItsRealReason(t *testing.T) {
 		t.Fatalf("reason %q, want %q", s.placeholder(PlaceholderReason), edgetoken.ReasonExpired)
 	}
 }
+
+// Under an acl_delimiter other than "!", that byte is an ordinary path byte:
+// an entry whose directory holds it (raw or encoded) would mint an ACL the
+// verifier splits into more entries ("/hls/x,/keys/*" → "/hls/x", "/keys/*"),
+// so it mints nothing; an ordinary asset still mints its directory.
+func TestSessionCookieUnderAnotherACLDelimiterNeverSplitsIntoMoreEntries(t *testing.T) {
+	h, _ := newHandler(t, Config{ACLDelimiter: ",", SessionCookie: &SessionCookie{}})
+	q := mint(t, edgetoken.Options{ACLs: []string{"/*"}, Delimiters: edgetoken.Delimiters{ACL: ','}})
+	for _, p := range []string{"/hls/x,/keys/index.m3u8", "/hls/x%2C/keys/index.m3u8", "/hls/x%2c/keys/index.m3u8"} {
+		s := serve(t, h, httptest.NewRequest(http.MethodGet, p+"?__token__="+q, nil), "")
+		if c := sessionCookieOf(t, s); c != nil {
+			tok, _ := edgetoken.Parse(c.Value)
+			t.Errorf("%s minted acl %q under acl_delimiter ','", p, tok.ACL)
+		}
+	}
+	s := serve(t, h, httptest.NewRequest(http.MethodGet, "/hls/a/index.m3u8?__token__="+q, nil), "")
+	c := sessionCookieOf(t, s)
+	if c == nil {
+		t.Fatalf("an ordinary asset minted nothing (err %v)", s.err)
+	}
+	if tok, _ := edgetoken.Parse(c.Value); tok.ACL != "/hls/a/*" {
+		t.Errorf("acl %q, want /hls/a/*", tok.ACL)
+	}
+}

@@ -19,6 +19,9 @@ const (
 	DefaultACLDelimiter   = '!'
 )
 
+// Bytes is the field and ACL delimiter in force, as a string of two bytes.
+func (d Delimiters) Bytes() string { return string([]byte{d.field(), d.acl()}) }
+
 func (d Delimiters) field() byte {
 	if d.Field == 0 {
 		return DefaultFieldDelimiter

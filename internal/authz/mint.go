@@ -131,6 +131,22 @@ func coveredPrefixes(verified []string) []string {
 	return out
 }
 
+// CheckDelimiters refuses minted entries that hold, raw or once decoded,
+// a byte of delims: the session token's field and ACL delimiters. Under an
+// acl_delimiter other than "!" that byte is an ordinary path byte, and
+// minted into an ACL it would split it (the verifier decodes an ACL once,
+// then splits it), adding an entry the request spelled.
+func CheckDelimiters(acls []string, delims string) error {
+	for _, a := range acls {
+		lit := strings.TrimSuffix(a, "*")
+		dec, ok := canon.Unescape(lit)
+		if !ok || strings.ContainsAny(lit, delims) || strings.ContainsAny(dec, delims) {
+			return fmt.Errorf("%w: %q holds a delimiter of the session token", ErrUnsafePrefix, a)
+		}
+	}
+	return nil
+}
+
 // CheckPrefix accepts a literal canonical escaped path prefix without
 // metacharacters, raw or decoded.
 func CheckPrefix(lit string) error {

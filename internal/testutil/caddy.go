@@ -125,7 +125,10 @@ func startCaddy(t testing.TB, caddyfile, adapter string, admin int, env []string
 	p.Cmd = exec.Command(bin, append([]string{"run", "--config", cfg}, p.adapterArgs()...)...)
 	p.Cmd.Env = p.Env
 	p.Cmd.Stdout, p.Cmd.Stderr = p.Out, p.Out
-	p.Cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: a test process that dies before its cleanup (a broken
+	// pipe, a timeout) takes its Caddy with it, so no orphan keeps ports or
+	// the caddytest lock it inherited.
+	p.Cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := p.Cmd.Start(); err != nil {
 		t.Fatalf("starting bin/caddy: %v", err)
 	}

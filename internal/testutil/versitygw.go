@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -110,6 +111,7 @@ func StartVersityGW(t testing.TB, opts VGWOptions) *VGW {
 	args = append(args, g.Dir)
 	g.cmd = exec.Command(bin, args...)
 	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out
+	g.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // dies with the test process
 	if err := g.cmd.Start(); err != nil {
 		t.Fatalf("starting versitygw: %v", err)
 	}
