@@ -30,6 +30,10 @@
 //     far-future _HLS_msn spellings from one token holder are 400s, and
 //     other viewers keep the primary's live playlist (a row with its own
 //     bin/caddy, the LL-HLS stand-in as primary and a replica behind it);
+//   - heldreload_test.go: blocking reloads the proxy holds for S3 are
+//     decided first: a stranger's and another asset's token holder's are
+//     403s at once with no playlist byte, a holder's hostile or far-ahead
+//     _HLS_msn/_HLS_part are 400s at once, never a hold;
 //   - damanswers_test.go: a DAM rule endpoint (stand-in) answering a
 //     redirect to "public", duplicated or case-folded members, trailing data,
 //     a BOM, a string boolean: the asset stays protected, no byte arrives;

@@ -65,6 +65,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    playlist_cache <entries>|off      # origin playlists kept in memory; default 256
 //	    vod_cache_ttl <duration>          # how long a VOD playlist (or a cached object) is reused; default 1m
 //	    object_cache <size>|off           # stored objects kept in memory, e.g. 256MiB; default off
+//	    blocking_reload auto|proxy|origin # who holds _HLS_msn/_HLS_part; auto (default) = proxy
+//	                                      # for S3, origin for HTTP; origin refused with S3
 //	}
 //
 // Secrets may be {env.NAME} or {file./path} placeholders; they are resolved
@@ -117,6 +119,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				if _, perr := parseObjectCache(h.ObjectCache); perr != nil {
 					return d.Errf("%v", perr)
 				}
+			}
+		case "blocking_reload":
+			if h.BlockingReload, err = caddyfilex.OneArg(d); err == nil {
+				err = caddyfilex.Rule(d, blockingReloadRule(h.BlockingReload, nil))
 			}
 		default:
 			return blk.Unknown(d)

@@ -17,6 +17,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/mediagate/caddy-mediagate/hlsproxy/llhold"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/objcache"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
@@ -65,6 +66,11 @@ type Handler struct {
 	// modes serve nothing else but playlists, segments through their
 	// sealed context and derived keys.
 	RawObjects []string `json:"raw_objects,omitempty"`
+	// BlockingReload says who holds LL-HLS blocking reloads (_HLS_msn,
+	// _HLS_part): "proxy" (one poller per playlist object, held.go),
+	// "origin" (forwarded; HTTP origins only) or "auto" (default): proxy
+	// when an origin is S3, origin otherwise.
+	BlockingReload string `json:"blocking_reload,omitempty"`
 	// ObjectCache bounds the in-memory cache of stored objects (segments,
 	// downloads): a size such as "256MiB", or "off" (the default). Cached
 	// objects are revalidated after vod_cache_ttl. Concurrent fetches of
@@ -77,6 +83,7 @@ type Handler struct {
 	rewriter *delivery.Rewriter
 	cache    *playlistCache
 	keys     *keyCache
+	hub      *llhold.Hub // blocking reloads the proxy holds; nil when the origin holds them
 	shield   *objcache.Shield
 	lengths  *objcache.Lengths
 	logger   *zap.Logger
@@ -154,8 +161,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		Mode:    h.mode,
 		Secrets: h.secrets,
 		Origins: origins,
-		// live.go: S3 cannot hold a blocking reload.
-		CannotBlock: cannotBlock(h.Origins),
+		// held.go: when an origin cannot hold a blocking reload, the proxy does.
+		ProxyBlocks: h.proxyHolds(),
 	}
 	if h.PlaylistCache >= 0 {
 		size := h.PlaylistCache
@@ -165,6 +172,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.cache = newPlaylistCache(size)
 	}
 	h.keys = newKeyCache(1024, time.Minute)
+	h.provisionHolds()
 	return h.provisionShield()
 }
 
@@ -181,6 +189,9 @@ func (h *Handler) Validate() error {
 	if h.KeyPath != "" && h.KeyPath == h.StripPrefix {
 		return fmt.Errorf("key_path %q must differ from strip_prefix", h.KeyPath)
 	}
+	if err := blockingReloadRule(h.BlockingReload, h.Origins); err != nil {
+		return err
+	}
 	for _, p := range h.RawObjects {
 		if _, err := path.Match(p, ""); err != nil || p == "" {
 			return fmt.Errorf("raw_objects %q: not a glob pattern", p)
@@ -191,6 +202,9 @@ func (h *Handler) Validate() error {
 
 // Cleanup closes the origins' transports.
 func (h *Handler) Cleanup() error {
+	if h.hub != nil {
+		h.hub.Close()
+	}
 	if h.pool != nil {
 		return h.pool.Close()
 	}

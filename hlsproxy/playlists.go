@@ -30,6 +30,9 @@ func (h *Handler) servePlaylist(w http.ResponseWriter, r *http.Request, q *reque
 		return err
 	}
 	q.directives = directives
+	if h.hub != nil && delivery.Blocking(directives) {
+		return h.serveHeld(w, r, q, directives)
+	}
 	if directives == nil {
 		if p, ok := h.cache.get(key, nowFunc()); ok {
 			return h.writePlaylist(w, r, q, p, false)

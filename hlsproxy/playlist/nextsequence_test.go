@@ -22,3 +22,18 @@ func TestNextSequenceCountsSkippedAndListedSegments(t *testing.T) {
 		}
 	}
 }
+
+// A blocking reload for a part is measured against the parts of the
+// segment in progress: those after the last URI line.
+func TestTrailingPartsAreThePartsAfterTheLastSegment(t *testing.T) {
+	src := "#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:2\n#EXT-X-PART-INF:PART-TARGET=1\n#EXT-X-MEDIA-SEQUENCE:40\n" +
+		"#EXT-X-PART:DURATION=1,URI=\"p40.0.ts\"\n#EXT-X-PART:DURATION=1,URI=\"p40.1.ts\"\n#EXTINF:2,\na.ts\n" +
+		"#EXT-X-PART:DURATION=1,URI=\"p41.0.ts\"\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"p41.1.ts\"\n"
+	info, err := Analyze([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.TrailingParts != 1 || info.NextSequence != 41 {
+		t.Errorf("trailing parts %d, next %d; want 1, 41", info.TrailingParts, info.NextSequence)
+	}
+}

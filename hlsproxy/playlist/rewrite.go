@@ -240,6 +240,7 @@ func (p *scanner) uriLine(ls, us, le, next int) error {
 		p.numbered = true
 		p.inf, p.hasBR = false, false
 		p.info.Segments++
+		p.info.TrailingParts = 0
 	case p.typ == Master:
 		return p.errf("URI line without EXT-X-STREAM-INF")
 	default:

@@ -35,6 +35,7 @@ func (p *scanner) partTag(vs, le int) error {
 		return p.errf("EXT-X-PART without URI")
 	}
 	p.info.Parts++
+	p.info.TrailingParts++
 	p.numbered = true
 	var brp *ByteRange
 	if v, ok := p.al.get("BYTERANGE"); ok {

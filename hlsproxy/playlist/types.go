@@ -171,6 +171,7 @@ type Info struct {
 	Segments              int   // media segments (URI lines of a media playlist)
 	NextSequence          int64 // media playlist: the sequence number its next segment will have (after skipped and listed ones)
 	Parts                 int   // EXT-X-PART tags
+	TrailingParts         int   // EXT-X-PART tags after the last segment: parts of segment NextSequence
 	Variants              int   // URI lines of a master playlist
 	HasByteRange          bool  // a segment or part has a byte range
 	HasMap                bool

@@ -35,6 +35,10 @@ func BlockingHold(td float64, floor time.Duration) time.Duration {
 	return max(floor, min(blockingTargetFactor*d, MaxBlockingHold))
 }
 
+// skipAttrs are the EXT-X-SERVER-CONTROL promises of delta updates, which
+// the proxy does not build when it holds blocking reloads itself.
+var skipAttrs = []string{"CAN-SKIP-UNTIL", "CAN-SKIP-DATERANGES"}
+
 // blockingAttrs are the EXT-X-SERVER-CONTROL promises an origin that
 // cannot block (S3: a stored object, no query) does not keep.
 var blockingAttrs = []string{"CAN-BLOCK-RELOAD", "CAN-SKIP-UNTIL", "CAN-SKIP-DATERANGES"}
@@ -47,8 +51,11 @@ var blockingAttrs = []string{"CAN-BLOCK-RELOAD", "CAN-SKIP-UNTIL", "CAN-SKIP-DAT
 // (a part is a byte range of its segment's CBC stream, or a separate
 // resource, and no player agrees on how it is decrypted).
 func (rw *Rewriter) liveOptions(o *playlist.Options) {
-	if rw.CannotBlock {
+	switch {
+	case rw.CannotBlock:
 		o.DropServerControl = append(o.DropServerControl, blockingAttrs...)
+	case rw.ProxyBlocks:
+		o.DropServerControl = append(o.DropServerControl, skipAttrs...)
 	}
 	if rw.Mode != Passthrough {
 		o.DropParts = true

@@ -170,3 +170,15 @@ func TestBlockingHoldIsThreeTargetDurationsWithinBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestPlaylistsWhoseBlockingReloadsTheProxyHoldsKeepCanBlockReloadButPromiseNoSkips(t *testing.T) {
+	rw := newRewriter(t, Passthrough)
+	rw.ProxyBlocks = true
+	out, _, err := rw.Rewrite([]byte(llMedia), "live/hi/live.m3u8", Token{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "\n#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=3.0\n") {
+		t.Fatalf("want CAN-BLOCK-RELOAD and PART-HOLD-BACK, no CAN-SKIP-UNTIL:\n%s", out)
+	}
+}

@@ -24,6 +24,10 @@ type Rewriter struct {
 	// CannotBlock: an origin cannot hold a blocking reload nor produce a
 	// delta playlist (S3), so playlists do not advertise either (live.go).
 	CannotBlock bool
+	// ProxyBlocks: the proxy holds blocking reloads itself (blocking_reload
+	// proxy), so CAN-BLOCK-RELOAD stays, but the proxy builds no delta
+	// playlist yet: CAN-SKIP-UNTIL and CAN-SKIP-DATERANGES go.
+	ProxyBlocks bool
 }
 
 // Rewrite rewrites the playlist stored at playlistKey. Every URI that points

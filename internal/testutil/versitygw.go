@@ -31,6 +31,10 @@ type VGWOptions struct {
 	// metadata is stored. Without it, user metadata PUT through the API is kept.
 	NoMeta bool
 	Region string // --region (default "us-east-1")
+	// RequestLog drops --quiet: the gateway prints one line per request
+	// (`HH:MM:SS | vgw | 200 | … | GET | /bucket/key | …`) into Output, for
+	// tests that count origin requests.
+	RequestLog bool
 }
 
 // VGW is a running versitygw process.
@@ -97,7 +101,10 @@ func StartVersityGW(t testing.TB, opts VGWOptions) *VGW {
 	}
 	g.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(t)))
 	g.Endpoint = "http://" + g.Addr
-	args := []string{"--quiet", "--access", g.Access, "--secret", g.Secret, "--port", g.Addr, "--region", g.Region, "posix"}
+	args := []string{"--access", g.Access, "--secret", g.Secret, "--port", g.Addr, "--region", g.Region, "posix"}
+	if !opts.RequestLog {
+		args = append([]string{"--quiet"}, args...)
+	}
 	if opts.NoMeta {
 		args = append(args, "--nometa")
 	}
