@@ -331,7 +331,10 @@ func TestOriginFaultsFailOverAndBreakerRecovers(t *testing.T) {
 	res = runLoad(fs.client, 40, 4, 0, fs.targets, fs.want)
 	pd, rd := fs.primary.hits.Load()-p0, fs.replicaHits.Load()-r0
 	t.Logf("after recovery: %d ok of 40; primary hits %d, replica hits %d", res.ok, pd, rd)
-	if res.ok != 40 || pd < 40 || rd != 0 {
+	// Concurrent misses for one object share one origin request, so the
+	// primary sees fewer GETs than requests; what matters is that it serves
+	// again and the replica serves none.
+	if res.ok != 40 || pd == 0 || rd != 0 {
 		t.Errorf("breaker did not close: %d ok of 40, primary served %d, replica %d", res.ok, pd, rd)
 	}
 	if m, err := fs.proc.adminGet("/metrics"); err == nil {
