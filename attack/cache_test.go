@@ -15,24 +15,18 @@ import (
 // policies, both with object_cache (small, so a working set evicts) and a
 // 1 s revalidation TTL: "open" (no edgeauth: the proxy does not judge) and
 // "gated" (edgeauth, tokenize).
-const objectCacheCaddyfile = `{
-	admin 127.0.0.1:%[1]d
-	local_certs
-	skip_install_trust
-	default_bind 127.0.0.1
-	auto_https disable_redirects
-	http_port %[2]d
-	https_port %[3]d
+const objectCacheCaddyfile = ownGlobal + `(origin) {
+	origin s3://media {
+		region us-east-1
+		endpoint %[5]s
+		access_key {env.ATTACK_S3_ACCESS}
+		secret_key {env.ATTACK_S3_SECRET}
+	}
 }
 
 https://localhost:%[3]d {
 	hls_proxy {
-		origin s3://media {
-			region us-east-1
-			endpoint %[5]s
-			access_key {env.ATTACK_S3_ACCESS}
-			secret_key {env.ATTACK_S3_SECRET}
-		}
+		import origin
 		strip_prefix /hls
 		object_cache 2MiB
 		vod_cache_ttl 1s
@@ -44,12 +38,7 @@ https://localhost:%[4]d {
 		key {env.ATTACK_EDGEAUTH_KEY}
 	}
 	hls_proxy {
-		origin s3://media {
-			region us-east-1
-			endpoint %[5]s
-			access_key {env.ATTACK_S3_ACCESS}
-			secret_key {env.ATTACK_S3_SECRET}
-		}
+		import origin
 		strip_prefix /hls
 		key_path /keys
 		tokenize
