@@ -161,6 +161,7 @@ func (h *Handler) provisionShield() error {
 		Keep:       keepObject,
 	})
 	h.lengths = objcache.NewLengths(lengthEntries)
+	h.metrics.cacheSized(size)
 	return err
 }
 

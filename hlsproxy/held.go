@@ -76,6 +76,7 @@ func (h *Handler) provisionHolds() {
 			return errors.Is(err, errBadPlaylist) ||
 				errors.As(err, &oe) && (oe.Kind == origin.NotFound || oe.Kind == origin.Denied || oe.Kind == origin.Invalid)
 		},
+		Observer: h.metrics.observer(),
 		OnPoll: func(err error) {
 			if err != nil {
 				h.logger.Warn("blocking reload: playlist poll failed", zap.Error(err))

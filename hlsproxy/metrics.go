@@ -6,6 +6,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/mediagate/caddy-mediagate/hlsproxy/llhold"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/internal/promreg"
 )
@@ -24,6 +25,11 @@ type metrics struct {
 	cachedBytes    prometheus.Gauge
 	evictions      prometheus.Counter
 	refused        prometheus.Counter // callers over the waiter bound
+	cacheCapacity  prometheus.Gauge   // configured object_cache sizes, summed over handlers
+	// Blocking reloads the proxy holds (llhold): no label names a playlist.
+	held    prometheus.Gauge       // requests waiting now
+	pollers prometheus.Gauge       // playlist pollers running (polling or lingering)
+	reloads *prometheus.CounterVec // blocking reloads by outcome (llhold.Outcome)
 }
 
 func provisionMetrics(ctx caddy.Context) *metrics {
@@ -51,13 +57,23 @@ func provisionMetrics(ctx caddy.Context) *metrics {
 			Help: "Objects object_cache dropped to make room."}),
 		refused: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "origin_waiters_refused_total",
 			Help: "Requests answered 503 because too many were already waiting for origin answers."}),
+		cacheCapacity: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "object_cache_capacity_bytes",
+			Help: "Configured object_cache sizes, summed over the hls_proxy handlers (0: off)."}),
 	}
+	m.provisionHeld()
 	reg := ctx.GetMetricsRegistry()
 	m.originRequests = promreg.Register(reg, m.originRequests)
 	m.lookups = promreg.Register(reg, m.lookups)
 	m.cachedBytes = promreg.Register(reg, m.cachedBytes)
 	m.evictions = promreg.Register(reg, m.evictions)
 	m.refused = promreg.Register(reg, m.refused)
+	m.cacheCapacity = promreg.Register(reg, m.cacheCapacity)
+	m.held = promreg.Register(reg, m.held)
+	m.pollers = promreg.Register(reg, m.pollers)
+	m.reloads = promreg.Register(reg, m.reloads)
+	for _, o := range llhold.Outcomes() {
+		m.reloads.WithLabelValues(o.String()) // every outcome exported, at 0 until it happens
+	}
 	m.requests = promreg.Register(reg, m.requests)
 	m.originEvents = promreg.Register(reg, m.originEvents)
 	m.originLatency = promreg.Register(reg, m.originLatency)
@@ -77,6 +93,7 @@ func (m *metrics) cacheOutcome(result string) { m.lookups.WithLabelValues(result
 func (m *metrics) cacheBusy()                 { m.refused.Inc() }
 func (m *metrics) cacheEvicted()              { m.evictions.Inc() }
 func (m *metrics) cacheStored(delta int64)    { m.cachedBytes.Add(float64(delta)) }
+func (m *metrics) cacheSized(size int64)      { m.cacheCapacity.Add(float64(size)) }
 
 func (m *metrics) originResponse(name string, since time.Time) {
 	m.originLatency.WithLabelValues(name).Observe(time.Since(since).Seconds())

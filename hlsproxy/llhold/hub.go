@@ -46,6 +46,8 @@ type Options struct {
 	Linger time.Duration
 	// OnPoll is called after every origin read (err nil when it succeeded).
 	OnPoll func(err error)
+	// Observer counts waits and pollers (nil: nobody; observe.go).
+	Observer Observer
 }
 
 // Hub holds blocking reloads: one poller per playlist object polls while
@@ -92,6 +94,9 @@ func NewHub(o Options) *Hub {
 	if o.Linger <= 0 {
 		o.Linger = 2 * time.Second
 	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
+	}
 	if o.Final == nil {
 		o.Final = func(error) bool { return false }
 	}
@@ -109,12 +114,8 @@ func (h *Hub) Pollers() int {
 	return len(h.polls)
 }
 
-// Wait holds until the playlist key holds what w waits for and returns the
-// read that does, at most hold (ErrHoldExpired), and no longer than ctx
-// (its error: a client that goes away frees its wait at once). A read that
-// Check refuses answers with that error. The request's own goroutine waits:
-// the hub adds none per request.
-func (h *Hub) Wait(ctx context.Context, key string, w Want, hold time.Duration) (*Snapshot, error) {
+// wait is Wait (observe.go) before its outcome is observed.
+func (h *Hub) wait(ctx context.Context, key string, w Want, hold time.Duration) (*Snapshot, error) {
 	wt := &waiter{want: w, ch: make(chan result, 1)}
 	h.mu.Lock()
 	p := h.polls[key]
@@ -135,6 +136,8 @@ func (h *Hub) Wait(ctx context.Context, key string, w Want, hold time.Duration) 
 	default:
 	}
 	h.mu.Unlock()
+	h.o.Observer.Waiting(1)
+	defer h.o.Observer.Waiting(-1)
 
 	timer := time.NewTimer(hold)
 	defer timer.Stop()

@@ -8,6 +8,8 @@ import (
 // the playlist's pace, backing off on origin errors, and lingers idle
 // (no reads) for Options.Linger once nobody waits, then ends.
 func (h *Hub) run(p *poller) {
+	h.o.Observer.Polling(1)
+	defer h.o.Observer.Polling(-1)
 	var next time.Time // the earliest the next read may start
 	var backoff time.Duration
 	for {
