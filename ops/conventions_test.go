@@ -51,14 +51,19 @@ func checkSeriesConventions(t *testing.T, p *promServer, s *stack, tr traffic) {
 		t.Fatal(err)
 	}
 	forbidden := []string{"zebra-", "/hls/", "/pub/", ".m3u8", ".ts", "__token__", "hmac=", "exp="}
-	for _, tok := range tr.tokens {
+	for _, tok := range append(tr.tokens, s.liveTokens...) {
 		if i := strings.LastIndex(tok, "hmac="); i >= 0 {
 			forbidden = append(forbidden, tok[i+len("hmac="):])
 		}
 	}
 	values := map[string]map[string]bool{} // label -> values (mediagate_ series)
+	seen := map[string]bool{}
 	for _, ls := range series {
 		name := ls["__name__"]
+		if want, ok := boundedSeries[name]; ok {
+			seen[name] = true
+			checkLabelNames(t, name, ls, want)
+		}
 		for l, v := range ls {
 			if l == "__name__" || l == "instance" || l == "job" {
 				continue
@@ -87,8 +92,43 @@ func checkSeriesConventions(t *testing.T, p *promServer, s *stack, tr traffic) {
 			t.Errorf("label %s has %d values after %d distinct probes: unbounded", l, len(vs), cardinalityProbes)
 		}
 	}
+	for name := range boundedSeries {
+		if !seen[name] {
+			t.Errorf("%s was not scraped from the fleet", name)
+		}
+	}
 	sort.Strings(summary)
 	t.Logf("%d series scraped; distinct values per mediagate label: %s", len(series), strings.Join(summary, " "))
+}
+
+// boundedSeries are the object cache and held-reload series with the only
+// labels each may carry (besides job and instance): a playlist, segment or
+// token would be one more label, or a value of these, and fails.
+var boundedSeries = map[string][]string{
+	"mediagate_hls_proxy_object_fetches_total":         {"result"},
+	"mediagate_hls_proxy_origin_requests_total":        {"kind"},
+	"mediagate_hls_proxy_object_cache_bytes":           nil,
+	"mediagate_hls_proxy_object_cache_capacity_bytes":  nil,
+	"mediagate_hls_proxy_object_cache_evictions_total": nil,
+	"mediagate_hls_proxy_origin_waiters_refused_total": nil,
+	"mediagate_hls_proxy_held_requests":                nil,
+	"mediagate_hls_proxy_playlist_pollers":             nil,
+	"mediagate_hls_proxy_blocking_reloads_total":       {"outcome"},
+}
+
+// checkLabelNames fails unless series ls of name carries exactly the labels want.
+func checkLabelNames(t *testing.T, name string, ls map[string]string, want []string) {
+	t.Helper()
+	var got []string
+	for l := range ls {
+		if l != "__name__" && l != "job" && l != "instance" {
+			got = append(got, l)
+		}
+	}
+	sort.Strings(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s carries labels %v, want exactly %v", name, got, want)
+	}
 }
 
 // checkName applies Prometheus's naming conventions to one metric family.

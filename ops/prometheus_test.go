@@ -20,6 +20,9 @@ type traffic struct {
 	denials map[string]int // edgeauth reason -> denials
 	tokens  []string       // every token sent: none may be a label value
 	damDown int            // tokenless /pub requests while the DAM was down
+	popular int            // views of the repeated streams (cache_test.go)
+	// origin requests per view of a new stream, on its first views and on the next
+	coldPerView, warmPerView float64
 }
 
 // TestPrometheusAnswersWhatAnOperatorAsksOfAFleet runs a real Prometheus
@@ -36,7 +39,10 @@ func TestPrometheusAnswersWhatAnOperatorAsksOfAFleet(t *testing.T) {
 	p.waitFor("both instances scraped", `sum(up{job="mediagate"})`, 15*time.Second,
 		func(m map[string]float64) bool { return m[""] == 2 })
 
+	live := startHeldTimeout(t, s)
 	tr := driveTraffic(t, s, p)
+	driveBurst(t, s, p, &tr)
+	driveHeld(t, s, p, live)
 	p.waitFor("the last views scraped", `sum(mediagate_edgeauth_session_cookies_minted_total{job="mediagate"})`, 10*time.Second,
 		func(m map[string]float64) bool { return m[""] == float64(tr.views) })
 	p.waitFor("the DAM outage scraped", `sum(mediagate_hls_proxy_asset_rule_failures_total{job="mediagate"})`, 10*time.Second,
@@ -44,6 +50,8 @@ func TestPrometheusAnswersWhatAnOperatorAsksOfAFleet(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond) // one more scrape of everything
 
 	checkOperatorAnswers(t, p, s, tr)
+	checkCacheAnswers(t, p, tr)
+	checkHeldAnswers(t, p, live)
 	checkAlertsPending(t, p)
 	checkSeriesConventions(t, p, s, tr)
 	checkNamedSeriesWereScraped(t, p)
@@ -72,6 +80,7 @@ func driveRound(t *testing.T, s *stack, tr *traffic, round int) {
 		s.view(i, fmt.Sprintf("zebra-view-%d-%d", round, i))
 		tr.views++
 	}
+	drivePopular(s, tr)
 	other := testutil.RandomHex(t, 32)
 	deny := func(reason, target string, tok string) {
 		t.Helper()
@@ -229,7 +238,7 @@ func checkAlertsPending(t *testing.T, p *promServer) {
 	// Exactly these: the outages the test caused, and nothing it did not
 	// (no instance down, no reload failed, no key roll, no denial spike at
 	// these rates).
-	want := []string{"MediagateAllOriginsFailing", "MediagateAssetRuleFailingClosed", "MediagateOriginReplicaDown"}
+	want := []string{"MediagateAllOriginsFailing", "MediagateAssetRuleFailingClosed", "MediagateHeldReloadsTimingOut", "MediagateOriginReplicaDown"}
 	p.waitFor("alerts pending", `count by (alertname) (ALERTS{alertstate=~"pending|firing"})`, 5*time.Second,
 		func(m map[string]float64) bool { return len(m) >= len(want) }, "alertname")
 	got := p.answer(`ALERTS`, "alertname", "alertstate", "origin", "reason")

@@ -70,7 +70,9 @@ func startDAMRule(t *testing.T) *damRule {
 // opsCaddyfile is the configuration both instances run (ports from the
 // environment): /hls needs a token (query, then the session cookie); /pub
 // asks the DAM stand-in whether a tokenless request's asset is public. Both
-// fetch from replica a, then b.
+// fetch from replica a, then b; /hls keeps objects in object_cache. /live
+// is an LL-HLS rendition in an S3 bucket (versitygw), whose blocking
+// reloads the proxy holds (llhls_test.go).
 var opsCaddyfile = testutil.CaddyfileTemplate("Caddyfile", `{
 	admin 127.0.0.1:{$OPS_ADMIN}
 	local_certs
@@ -90,7 +92,7 @@ var opsCaddyfile = testutil.CaddyfileTemplate("Caddyfile", `{
 
 https://localhost:{$OPS_MEDIA} {
 	secure_routes {
-		allow GET HEAD /hls/* /keys/* /pub/*
+		allow GET HEAD /hls/* /keys/* /pub/* /live/*
 	}
 	route /hls/* {
 		edgeauth {
@@ -103,6 +105,20 @@ https://localhost:{$OPS_MEDIA} {
 			{{template "origins" .}}
 			strip_prefix /hls
 			key_path /keys
+			object_cache {{.CacheSize}}
+		}
+	}
+	route /live/* {
+		edgeauth {
+			key {env.OPS_EDGE_KEY}
+		}
+		hls_proxy {
+			origin s3://{{.Bucket}} {
+				endpoint {{.S3}}
+				access_key {{.S3Access}}
+				secret_key {{.S3Secret}}
+			}
+			strip_prefix /live
 		}
 	}
 	route /pub/* {
@@ -130,23 +146,30 @@ https://localhost:{$OPS_MEDIA} {
 			failover_backoff 1s{{end}}`)
 
 // stack is two bin/caddy instances with one configuration in front of two
-// replicas and a DAM rule stand-in.
+// replicas, a DAM rule stand-in and an LL-HLS packager writing to S3.
 type stack struct {
-	t        *testing.T
-	key      string // EdgeAuth key, hex
-	a, b     *replica
-	dam      *damRule
-	media    []string // "https://localhost:PORT" of each instance
-	admins   []int    // admin port of each instance: Prometheus's targets
-	client   *http.Client
-	requests atomic.Int64
+	t    *testing.T
+	key  string // EdgeAuth key, hex
+	a, b *replica
+	dam  *damRule
+	live *testutil.S3LLPackager
+	// liveTokens are the tokens of the LL-HLS requests: none may be a label value
+	liveTokens []string
+	media      []string // "https://localhost:PORT" of each instance
+	admins     []int    // admin port of each instance: Prometheus's targets
+	client     *http.Client
+	requests   atomic.Int64
 }
 
 func startStack(t *testing.T, n int) *stack {
 	t.Helper()
 	s := &stack{t: t, key: testutil.RandomHex(t, 32), a: startReplica(t), b: startReplica(t), dam: startDAMRule(t)}
+	s.live = startLivePackager(t)
+	vgw := s.live.VGW
 	var cfg bytes.Buffer
-	if err := opsCaddyfile.Execute(&cfg, map[string]string{"A": s.a.srv.URL, "B": s.b.srv.URL, "DAM": s.dam.srv.URL}); err != nil {
+	if err := opsCaddyfile.Execute(&cfg, map[string]string{"A": s.a.srv.URL, "B": s.b.srv.URL, "DAM": s.dam.srv.URL,
+		"CacheSize": strconv.FormatInt(cacheSize, 10), "S3": vgw.Endpoint, "S3Access": vgw.Access, "S3Secret": vgw.Secret,
+		"Bucket": s.live.Bucket}); err != nil {
 		t.Fatal(err)
 	}
 	for range n {
