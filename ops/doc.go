@@ -8,7 +8,9 @@
 //   - prometheus_test.go: a real Prometheus (Debian's prometheus 2.42)
 //     scrapes two real bin/caddy instances while views, denials, an origin
 //     failover and a DAM outage go through them, and PromQL over the HTTP API
-//     answers what an operator asks; series names and labels follow the
+//     answers what an operator asks; cache_test.go drives object_cache
+//     (repeat views, a cold then warm burst) and llhls_test.go held LL-HLS
+//     blocking reloads from a packager writing into versitygw; series names and labels follow the
 //     conventions (_total, base units, no path, token or asset as a label);
 //     every series the dashboard and the rules name was scraped;
 //   - dashboard_test.go: the dashboard parses and every panel has a query.
