@@ -57,6 +57,12 @@ func (o *dribbleOrigin) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, pl, "", "chunked.ts")
 	case "/media/enc/index.m3u8":
 		fmt.Fprintf(w, pl, "#EXT-X-KEY:METHOD=AES-128,URI=\"k.bin\"\n", "chunked.ts")
+	case "/media/enc/corrupt.m3u8":
+		fmt.Fprintf(w, pl, "#EXT-X-KEY:METHOD=AES-128,URI=\"k.bin\"\n", "corrupt.ts")
+	case "/media/enc/corrupt.ts": // chunked, its final block (the padding) garbled
+		bad := bytes.Clone(o.cipher)
+		bad[len(bad)-1] ^= 0xff
+		o.dribble(w, bad)
 	case "/media/enc/k.bin":
 		w.Write(dribbleKey)
 	case "/media/clear/sized.ts":
@@ -307,5 +313,36 @@ func TestSharedViewersReadTheBufferedBodyAsItArrives(t *testing.T) {
 	}
 	if n := o.gets.Load(); n != 1 {
 		t.Errorf("origin GETs: %d, want 1 shared by the viewers", n)
+	}
+}
+
+// A streamed decryption whose padding turns out bad at the end (a garbled
+// final block, a wrong key) aborts the transfer: the client sees a broken
+// body, never a complete-looking one, and the final block's plaintext
+// (whatever it decrypted to) never arrives.
+func TestStreamedDecryptionWithBadPaddingAbortsWithoutTheFinalBlock(t *testing.T) {
+	o := newDribbleOrigin(t)
+	tc := dribbleSite(t, o)
+	for _, playlist := range []string{"/dec/enc/corrupt.m3u8", "/re/enc/corrupt.m3u8"} {
+		seg, _, _ := segmentOf(t, tc, playlist)
+		o.hold(160, 0) // the answer starts before the origin body ends
+		resp, s := startReading(t, tc, seg)
+		if resp.StatusCode != http.StatusOK || resp.ContentLength != -1 {
+			o.open()
+			t.Fatalf("%s: status %d, length %d: want 200 streamed without a length", playlist, resp.StatusCode, resp.ContentLength)
+		}
+		s.waitFor(144)
+		o.open()
+		select {
+		case <-s.done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: body did not end", playlist)
+		}
+		if s.err == nil {
+			t.Errorf("%s: the body ended cleanly after %d bytes: want an aborted transfer", playlist, len(s.data))
+		}
+		if n := len(s.data); n > len(o.clear)-len(o.clear)%16 {
+			t.Errorf("%s: %d bytes arrived: the final block's plaintext (from byte %d) went out", playlist, n, len(o.clear)-len(o.clear)%16)
+		}
 	}
 }
