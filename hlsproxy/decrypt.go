@@ -19,7 +19,9 @@ import (
 // header is sent — comes from the final two blocks' padding, learnt once
 // per object version (objcache.Lengths): from the buffered body (which is
 // then awaited, so a bad key or a truncated object is a 502, never a short
-// 200), or, for an object too large to buffer, from one tail probe.
+// 200), or, for an object too large to buffer, from one tail probe. An
+// origin body of unknown length (chunked: an origin writing a part as it is
+// produced) is streamed instead (serveDecryptedStream).
 func (h *Handler) serveDecrypted(w http.ResponseWriter, r *http.Request, q *request, sk segcrypt.Key) error {
 	key, job := q.key, q.job
 	obj, err := h.fetchWhole(r, key)
@@ -32,6 +34,9 @@ func (h *Handler) serveDecrypted(w http.ResponseWriter, r *http.Request, q *requ
 	}
 	if err := h.allowMetadata(q, obj.Header); err != nil {
 		return err
+	}
+	if obj.Length < 0 {
+		return h.serveDecryptedStream(w, r, q, obj, sk)
 	}
 	cipherLen, plainLen, err := h.plainLen(r, q, obj, sk)
 	if err != nil {
@@ -66,6 +71,37 @@ func (h *Handler) serveDecrypted(w http.ResponseWriter, r *http.Request, q *requ
 		}
 		clear := segcrypt.NewDecrypter(body, sk, job.StorageIV)
 		return readCloser{segcrypt.NewRangeEncrypter(clear, dk, div, rng.Start, rng.End), body}, nil
+	})
+}
+
+// serveDecryptedStream serves a segment whose origin sent no length: the
+// plaintext length is unknown until the end too, so the answer has none
+// (chunked, ranges answered whole) and plaintext leaves as whole blocks
+// arrive, the final block held back until the origin body ends and its
+// padding is checked. A bad key, a bad padding or a truncated body then
+// aborts the transfer (stream), never completes it.
+func (h *Handler) serveDecryptedStream(w http.ResponseWriter, r *http.Request, q *request, obj *objcache.Object, sk segcrypt.Key) error {
+	key, job := q.key, q.job
+	out := output{q: q, key: key, size: -1, public: q.public(), lastModified: obj.Header.Get("Last-Modified"),
+		etag: transformedETag(obj.Header.Get("ETag"), job)}
+	return h.writeOutput(w, r, out, func(httpx.Range) (io.ReadCloser, error) {
+		body, ok := obj.Open(r.Context(), 0)
+		if !ok { // another caller streams the shared body: our own GET
+			resp, err := h.fetch(r, key, http.MethodGet, nil)
+			if err != nil {
+				return nil, h.originError(r, "segment", key, err)
+			}
+			if resp.StatusCode != http.StatusOK {
+				resp.Body.Close()
+				return nil, h.cryptoFailure(key, "unexpected_status", fmt.Errorf("origin answered %d", resp.StatusCode))
+			}
+			body = resp.Body
+		}
+		clear := segcrypt.NewDecrypter(body, sk, job.StorageIV)
+		if job.Encrypts() {
+			return readCloser{segcrypt.NewEncrypter(clear, job.DeliveryKey(), job.DeliveryIV()), body}, nil
+		}
+		return readCloser{clear, body}, nil
 	})
 }
 

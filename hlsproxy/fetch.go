@@ -14,6 +14,7 @@ import (
 
 	"github.com/mediagate/caddy-mediagate/hlsproxy/objcache"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
+	"github.com/mediagate/caddy-mediagate/internal/httpx"
 	"github.com/mediagate/caddy-mediagate/internal/reqstate"
 )
 
@@ -79,12 +80,15 @@ func (h *Handler) originError(r *http.Request, kind, key string, err error) erro
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
-// stream copies a body to the client after the headers were written. A
+// stream copies a body to the client after the headers were written, as it
+// arrives: what a read returns short of the buffer (the source had no more
+// yet: a part being written, a slow origin) is flushed at once
+// (httpx.CopyFlushing), while a fast body goes out in full buffers. A
 // failure mid-body aborts the connection, so the client sees a broken
 // transfer, never a short answer that looks complete.
 func (h *Handler) stream(w http.ResponseWriter, r *http.Request, kind, key string, body io.Reader) {
 	bp := copyBufs.Get().(*[]byte)
-	n, err := io.CopyBuffer(writerOnly{w}, onlyReader{body}, *bp)
+	n, err := httpx.CopyFlushing(w, flusher(w), body, *bp)
 	copyBufs.Put(bp)
 	h.metrics.sent(kind, n)
 	if err == nil {
@@ -101,13 +105,18 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, kind, key strin
 	panic(http.ErrAbortHandler)
 }
 
-// onlyReader and writerOnly hide WriterTo and ReaderFrom, so CopyBuffer
-// uses our pooled buffer: Caddy's response writer implements ReadFrom by
-// handing net/http 64 KiB pieces, for each of which net/http allocates a
-// fresh 32 KiB buffer (half a byte of garbage per byte streamed).
-type onlyReader struct{ io.Reader }
-
-type writerOnly struct{ io.Writer }
+// flusher flushes w's buffered bytes to the client (through Caddy's
+// wrappers, which unwrap to net/http's writer); a writer that cannot flush
+// is left to flush at the end.
+func flusher(w http.ResponseWriter) func() error {
+	rc := http.NewResponseController(w)
+	return func() error {
+		if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
+		}
+		return nil
+	}
+}
 
 // fetchWhole fetches a whole object by GET through the shield: concurrent
 // callers share one origin request, and with object_cache a cached object

@@ -39,22 +39,17 @@ func BlockingHold(td float64, floor time.Duration) time.Duration {
 // the proxy does not build when it holds blocking reloads itself.
 var skipAttrs = []string{"CAN-SKIP-UNTIL", "CAN-SKIP-DATERANGES"}
 
-// blockingAttrs are the EXT-X-SERVER-CONTROL promises an origin that
-// cannot block (S3: a stored object, no query) does not keep.
-var blockingAttrs = []string{"CAN-BLOCK-RELOAD", "CAN-SKIP-UNTIL", "CAN-SKIP-DATERANGES"}
-
-// liveOptions sets what a rewritten live playlist may promise. An origin
-// that cannot block answers directives with the full current playlist, so
-// the playlist does not advertise blocking reloads or delta updates. The
-// crypto modes deliver whole segments only: parts, preload hints and the
-// part hold-back leave the playlist, which then plays at regular latency
+// liveOptions sets what a rewritten live playlist may promise. Every
+// playlist keeps CAN-BLOCK-RELOAD: an origin that cannot hold a blocking
+// reload (S3) has the proxy hold it (ProxyBlocks; hls_proxy refuses
+// blocking_reload origin for such an origin), so no configuration serves a
+// promise nobody keeps. The crypto modes deliver whole segments only:
+// parts, preload hints and the part hold-back leave the playlist, which
+// then plays at regular latency
 // (a part is a byte range of its segment's CBC stream, or a separate
 // resource, and no player agrees on how it is decrypted).
 func (rw *Rewriter) liveOptions(o *playlist.Options) {
-	switch {
-	case rw.CannotBlock:
-		o.DropServerControl = append(o.DropServerControl, blockingAttrs...)
-	case rw.ProxyBlocks:
+	if rw.ProxyBlocks {
 		o.DropServerControl = append(o.DropServerControl, skipAttrs...)
 	}
 	if rw.Mode != Passthrough {

@@ -56,21 +56,6 @@ func TestPassthroughRewritesPartsHintsAndRenditionReportsWithTheToken(t *testing
 	}
 }
 
-func TestPlaylistsFromAnOriginThatCannotBlockDoNotAdvertiseBlockingOrSkips(t *testing.T) {
-	rw := newRewriter(t, Passthrough)
-	rw.CannotBlock = true
-	out, _, err := rw.Rewrite([]byte(llMedia), "live/hi/live.m3u8", Token{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(out), "\n#EXT-X-SERVER-CONTROL:PART-HOLD-BACK=3.0\n") {
-		t.Fatalf("want only PART-HOLD-BACK left:\n%s", out)
-	}
-	if len(uriAttrs(out, "EXT-X-PART")) != 2 {
-		t.Errorf("passthrough keeps the parts (a player reloads them without blocking):\n%s", out)
-	}
-}
-
 func TestCryptoModesServeLiveLLHLSAsFullSegmentsOnly(t *testing.T) {
 	for _, mode := range []Mode{Decrypt, Encrypt, Reencrypt} {
 		out, info, err := newRewriter(t, mode).Rewrite([]byte(llMedia), "live/hi/live.m3u8", tok)

@@ -21,9 +21,6 @@ type Rewriter struct {
 	Mode    Mode
 	Secrets *segcrypt.Keyring // its primary seals contexts and derives keys (required unless Passthrough)
 	Origins []origin.Origin   // absolute URIs under their URLPrefixes map back to keys
-	// CannotBlock: an origin cannot hold a blocking reload nor produce a
-	// delta playlist (S3), so playlists do not advertise either (live.go).
-	CannotBlock bool
 	// ProxyBlocks: the proxy holds blocking reloads itself (blocking_reload
 	// proxy), so CAN-BLOCK-RELOAD stays, but the proxy builds no delta
 	// playlist yet: CAN-SKIP-UNTIL and CAN-SKIP-DATERANGES go.

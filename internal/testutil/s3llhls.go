@@ -18,6 +18,25 @@ type S3LLPackager struct {
 	Key    string // the playlist's object key; parts and segments beside it
 	Done   int    // complete segments 0 .. Done-1
 	Parts  int    // parts of segment Done published
+	// Media, when set, is the body of every part in order (RealLLParts): part
+	// k of segment s is Media[4s+k], a segment its four parts; without it
+	// bodies are placeholders. Publishing past its end fails the test.
+	Media [][]byte
+	// Epoch, when set, is the wall-clock time of media time 0: segment s
+	// carries EXT-X-PROGRAM-DATE-TIME Epoch + 2s seconds (publish part i at
+	// Epoch + 0.5(i+1) for a live encoder's timing).
+	Epoch time.Time
+}
+
+// body is part k of segment s, or a placeholder.
+func (p *S3LLPackager) body(t testing.TB, s, k int, placeholder string) []byte {
+	if p.Media == nil {
+		return []byte(placeholder)
+	}
+	if 4*s+k >= len(p.Media) {
+		t.Fatalf("S3LLPackager: part %d.%d is past the %d parts of media", s, k, len(p.Media))
+	}
+	return p.Media[4*s+k]
 }
 
 // Publish writes the next part (every fourth completes a segment) and the
@@ -27,9 +46,16 @@ func (p *S3LLPackager) Publish(t testing.TB) (msn, part int, at time.Time) {
 	t.Helper()
 	dir := p.Key[:strings.LastIndex(p.Key, "/")+1]
 	msn, part = p.Done, p.Parts
-	p.VGW.PutObject(t, p.Bucket, fmt.Sprintf("%spart%d.%d.ts", dir, msn, part), []byte("part"), "video/mp2t", nil)
+	p.VGW.PutObject(t, p.Bucket, fmt.Sprintf("%spart%d.%d.ts", dir, msn, part), p.body(t, msn, part, "part"), "video/mp2t", nil)
 	if p.Parts++; p.Parts == 4 {
-		p.VGW.PutObject(t, p.Bucket, fmt.Sprintf("%sseg%d.ts", dir, msn), []byte("segment"), "video/mp2t", nil)
+		var seg []byte
+		for k := range 4 {
+			seg = append(seg, p.body(t, msn, k, "")...)
+		}
+		if p.Media == nil {
+			seg = []byte("segment")
+		}
+		p.VGW.PutObject(t, p.Bucket, fmt.Sprintf("%sseg%d.ts", dir, msn), seg, "video/mp2t", nil)
 		p.Done, p.Parts = p.Done+1, 0
 	}
 	p.VGW.PutObject(t, p.Bucket, p.Key, []byte(p.Playlist()), "application/vnd.apple.mpegurl", nil)
@@ -44,16 +70,22 @@ func (p *S3LLPackager) Playlist() string {
 		"#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.5,CAN-SKIP-UNTIL=12\n")
 	first := max(0, p.Done-6)
 	fmt.Fprintf(&b, "#EXT-X-MEDIA-SEQUENCE:%d\n", first)
-	for s := first; s < p.Done; s++ {
+	indep := ""
+	if p.Media != nil {
+		indep = ",INDEPENDENT=YES" // every real part opens with a keyframe
+	}
+	for s := first; s <= p.Done; s++ {
+		if !p.Epoch.IsZero() && (s < p.Done || p.Parts > 0) {
+			fmt.Fprintf(&b, "#EXT-X-PROGRAM-DATE-TIME:%s\n", p.Epoch.Add(time.Duration(s)*2*time.Second).UTC().Format("2006-01-02T15:04:05.000Z"))
+		}
 		if s >= p.Done-2 {
-			for k := range 4 {
-				fmt.Fprintf(&b, "#EXT-X-PART:DURATION=0.5,URI=\"part%d.%d.ts\"\n", s, k)
+			for k := range min(4, p.Parts+4*(p.Done-s)) {
+				fmt.Fprintf(&b, "#EXT-X-PART:DURATION=0.5,URI=\"part%d.%d.ts\"%s\n", s, k, indep)
 			}
 		}
-		fmt.Fprintf(&b, "#EXTINF:2.0,\nseg%d.ts\n", s)
-	}
-	for k := range p.Parts {
-		fmt.Fprintf(&b, "#EXT-X-PART:DURATION=0.5,URI=\"part%d.%d.ts\"\n", p.Done, k)
+		if s < p.Done {
+			fmt.Fprintf(&b, "#EXTINF:2.0,\nseg%d.ts\n", s)
+		}
 	}
 	fmt.Fprintf(&b, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part%d.%d.ts\"\n", p.Done, p.Parts)
 	return b.String()
