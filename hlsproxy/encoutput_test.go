@@ -3,10 +3,10 @@ package hlsproxy
 import (
 	"bytes"
 	"context"
-	"errors"
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
