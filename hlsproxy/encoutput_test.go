@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/mediagate/caddy-mediagate/hlsproxy/objcache"
 	"github.com/mediagate/caddy-mediagate/internal/testutil"
 )
 
@@ -371,6 +372,27 @@ func TestKeyRollNeverServesAnotherSecretsCachedCiphertext(t *testing.T) {
 			}
 			if c := countersOf(rolled, o).minus(c0); c.encryptions != 2 || c.misses != 2 || c.hits != 4 {
 				t.Fatalf("two secrets, six views: %+v, want two encryptions, two misses, four hits", c)
+			}
+		})
+	}
+}
+
+// A stored object evicted while its output stays, then replaced at the
+// origin, is fetched anew as a miss (no revalidation drops anything): the
+// output of the old version must not answer for the new one.
+func TestOutputOfAnEvictedVersionNeverAnswersForTheNextVersion(t *testing.T) {
+	one, two := bytes.Repeat([]byte("evicted-one-"), 20000), bytes.Repeat([]byte("evicted-TWO-"), 20000)
+	for _, m := range outModes {
+		t.Run(m.mode, func(t *testing.T) {
+			o := newOutOrigin(t, one)
+			h := outHandler(t, o, m.mode, "32MiB")
+			d := playlistOf(t, h, m.asset)
+			first := doT(t, h, http.MethodGet, d.seg)
+			h.shield.Drop(objcache.ObjectKey(strings.TrimPrefix(strings.SplitN(d.seg, "?", 2)[0], "/hls/")))
+			o.replace(two, `"v2"`)
+			got := doT(t, h, http.MethodGet, d.seg)
+			if got.body == first.body || !bytes.Equal(openDelivered(t, d, []byte(got.body)), two) {
+				t.Fatal("the new version was answered with the old version's ciphertext")
 			}
 		})
 	}
