@@ -34,17 +34,19 @@ type outOrigin struct {
 	segGETs atomic.Int64
 	mu      sync.Mutex
 	plain   []byte
+	cipher  []byte // plain encrypted at rest with outStorageKey
 	etag    string
 }
 
 var outStorageKey = bytes.Repeat([]byte{0x5a}, 16)
 
 func newOutOrigin(t testing.TB, plain []byte) *outOrigin {
-	o := &outOrigin{plain: plain, etag: `"v1"`}
+	o := &outOrigin{}
+	o.replace(t, plain, `"v1"`)
 	pl := "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-PLAYLIST-TYPE:VOD\n%s#EXTINF:2,\nseg0.ts\n#EXT-X-ENDLIST\n"
 	o.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		o.mu.Lock()
-		plain, etag := o.plain, o.etag
+		plain, ct, etag := o.plain, o.cipher, o.etag
 		o.mu.Unlock()
 		switch r.URL.Path {
 		case "/media/clear/index.m3u8":
@@ -59,7 +61,7 @@ func newOutOrigin(t testing.TB, plain []byte) *outOrigin {
 			}
 			body := plain
 			if strings.HasPrefix(r.URL.Path, "/media/enc/") {
-				body = testutil.MustEncryptAES128(t, outStorageKey, testutil.SequenceIV(0), plain)
+				body = ct
 			}
 			w.Header().Set("ETag", etag)
 			w.Header().Set("Content-Type", "video/mp2t")
@@ -72,9 +74,10 @@ func newOutOrigin(t testing.TB, plain []byte) *outOrigin {
 	return o
 }
 
-func (o *outOrigin) replace(plain []byte, etag string) {
+func (o *outOrigin) replace(t testing.TB, plain []byte, etag string) {
+	ct := testutil.MustEncryptAES128(t, outStorageKey, testutil.SequenceIV(0), plain)
 	o.mu.Lock()
-	o.plain, o.etag = plain, etag
+	o.plain, o.cipher, o.etag = plain, ct, etag
 	o.mu.Unlock()
 }
 
@@ -312,7 +315,7 @@ func TestReplacedObjectAfterTheTTLGivesNewCiphertextAndDropsTheOld(t *testing.T)
 			first := doT(t, h, http.MethodGet, d.seg)
 			doT(t, h, http.MethodGet, d.seg)
 			size := h.shield.Size()
-			o.replace(two, `"v2"`)
+			o.replace(t, two, `"v2"`)
 			if again := doT(t, h, http.MethodGet, d.seg); again.body != first.body {
 				t.Fatal("within the TTL the cached output changed")
 			}
@@ -389,7 +392,7 @@ func TestOutputOfAnEvictedVersionNeverAnswersForTheNextVersion(t *testing.T) {
 			d := playlistOf(t, h, m.asset)
 			first := doT(t, h, http.MethodGet, d.seg)
 			h.shield.Drop(objcache.ObjectKey(strings.TrimPrefix(strings.SplitN(d.seg, "?", 2)[0], "/hls/")))
-			o.replace(two, `"v2"`)
+			o.replace(t, two, `"v2"`)
 			got := doT(t, h, http.MethodGet, d.seg)
 			if got.body == first.body || !bytes.Equal(openDelivered(t, d, []byte(got.body)), two) {
 				t.Fatal("the new version was answered with the old version's ciphertext")
