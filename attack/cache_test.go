@@ -15,15 +15,7 @@ import (
 // policies, both with object_cache (small, so a working set evicts) and a
 // 1 s revalidation TTL: "open" (no edgeauth: the proxy does not judge) and
 // "gated" (edgeauth, tokenize).
-const objectCacheCaddyfile = ownGlobal + `(origin) {
-	origin s3://media {
-		region us-east-1
-		endpoint %[5]s
-		access_key {env.ATTACK_S3_ACCESS}
-		secret_key {env.ATTACK_S3_SECRET}
-	}
-}
-
+const objectCacheCaddyfile = ownGlobal + s3OriginSnippet + `
 https://localhost:%[3]d {
 	hls_proxy {
 		import origin
@@ -150,6 +142,18 @@ func rowObjectCache(t *testing.T, st *stack) {
 		}
 	})
 }
+
+// s3OriginSnippet is the shared bucket as a Caddyfile snippet, (origin):
+// its endpoint is argument 5 (%[5]s).
+const s3OriginSnippet = `(origin) {
+	origin s3://media {
+		region us-east-1
+		endpoint %[5]s
+		access_key {env.ATTACK_S3_ACCESS}
+		secret_key {env.ATTACK_S3_SECRET}
+	}
+}
+`
 
 // cacheVariants are the spellings a cache could be poisoned or probed by.
 func cacheVariants(target string) []request {

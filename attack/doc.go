@@ -34,6 +34,11 @@
 //     decided first: a stranger's and another asset's token holder's are
 //     403s at once with no playlist byte, a holder's hostile or far-ahead
 //     _HLS_msn/_HLS_part are 400s at once, never a hold;
+//   - encoutput_test.go: encrypted outputs object_cache keeps (encrypt,
+//     reencrypt) reach no stranger by any spelling, no site of another
+//     key_secret, no viewer of the new secret after a key roll, no context
+//     replayed into another mode; a replaced object gets new ciphertext
+//     after the TTL (a row with its own bin/caddy, four sites on one bucket);
 //   - damanswers_test.go: a DAM rule endpoint (stand-in) answering a
 //     redirect to "public", duplicated or case-folded members, trailing data,
 //     a BOM, a string boolean: the asset stays protected, no byte arrives;

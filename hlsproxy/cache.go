@@ -1,9 +1,14 @@
 package hlsproxy
 
 import (
+	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/dustin/go-humanize"
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -12,6 +17,7 @@ import (
 	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
 	"github.com/mediagate/caddy-mediagate/internal/delivery"
+	"github.com/mediagate/caddy-mediagate/internal/httpx"
 )
 
 // maxCachedPlaylist bounds the size of one cached playlist.
@@ -170,4 +176,38 @@ func (h *Handler) provisionShield() error {
 // anything the size of a key: keys are never kept outside keyCache.
 func keepObject(hdr http.Header, length int64) bool {
 	return length != keySize && !playlist.IsPlaylist("", hdr.Get("Content-Type"))
+}
+
+// cachedOutput serves rng of a transformed segment (encrypt, reencrypt)
+// from object_cache: the output of obj's version under the job's mode and
+// params (a digest of every key and IV the transform uses), made once by
+// transform from the stored body, shared by concurrent misses and kept
+// beside the stored object in the same budget (objcache.Shield.Derive).
+// ok is false when the output is not cached (no object_cache, a HEAD, an
+// object not kept, a length unknown or over the per-object limit): the
+// caller then transforms for itself. Access was decided before, and
+// conditional requests and ranges were answered by writeOutput, exactly as
+// on a miss: only the bytes come from here.
+func (h *Handler) cachedOutput(r *http.Request, q *request, obj *objcache.Object, size int64, params [sha256.Size]byte, rng httpx.Range, transform objcache.Transform) (io.ReadCloser, bool, error) {
+	if obj == nil || !h.shield.Caching() {
+		return nil, false, nil
+	}
+	key := objcache.Key{Object: q.key, Output: objcache.Output{
+		Version: objcache.Version(q.key, obj.Header, obj.Length), Transform: string(q.job.Mode), Params: params}}
+	out, outcome, err := h.shield.Derive(r.Context(), obj, key, size, func(src io.Reader) io.Reader {
+		h.metrics.encrypted()
+		return transform(src)
+	})
+	switch {
+	case errors.Is(err, objcache.ErrBusy):
+		h.metrics.cacheBusy()
+		return nil, false, caddyhttp.Error(http.StatusServiceUnavailable, err)
+	case err != nil:
+		return nil, false, caddyhttp.Error(statusClientClosed, err)
+	case out == nil:
+		return nil, false, nil
+	}
+	h.metrics.outputOutcome(outcome.String())
+	body, _ := out.Open(r.Context(), rng.Start) // a buffered body opens for anyone
+	return readCloser{io.LimitReader(body, rng.Length()), body}, true, nil
 }

@@ -64,7 +64,15 @@ func (h *Handler) serveDecrypted(w http.ResponseWriter, r *http.Request, q *requ
 	}
 	dk, div := job.DeliveryKey(), job.DeliveryIV()
 	out.size = segcrypt.EncryptedLen(plainLen)
+	reencrypt := func(src io.Reader) io.Reader {
+		return segcrypt.NewEncrypter(segcrypt.NewDecrypter(io.LimitReader(src, cipherLen), sk, job.StorageIV), dk, div)
+	}
+	params := objcache.Digest(dk[:], div[:], sk[:], job.StorageIV[:])
 	return h.writeOutput(w, r, out, func(rng httpx.Range) (io.ReadCloser, error) {
+		if rc, ok, err := h.cachedOutput(r, q, obj, out.size, params, rng, reencrypt); ok || err != nil {
+			return rc, err
+		}
+		h.metrics.encrypted()
 		body, err := openCipher(0, cipherLen-1)
 		if err != nil {
 			return nil, err

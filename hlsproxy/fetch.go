@@ -126,7 +126,7 @@ func flusher(w http.ResponseWriter) func() error {
 func (h *Handler) fetchWhole(r *http.Request, key string) (*objcache.Object, error) {
 	obj, outcome, err := h.shield.Get(r.Context(), objcache.Request{
 		Flight:   "GET\x00" + key,
-		CacheKey: key,
+		CacheKey: objcache.ObjectKey(key),
 		Fetch: func(ctx context.Context, cond http.Header) (*objcache.Response, error) {
 			kind := "object"
 			if cond != nil {

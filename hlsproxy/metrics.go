@@ -22,6 +22,8 @@ type metrics struct {
 	// The origin shield (objcache): no label names a path, token or asset.
 	originRequests *prometheus.CounterVec // by kind: object, range, tail, conditional, head
 	lookups        *prometheus.CounterVec // whole-object fetches by result: hit, miss, coalesced, revalidated
+	outputs        *prometheus.CounterVec // transformed outputs (encrypt, reencrypt) from object_cache, by result
+	encryptions    prometheus.Counter     // delivery CBC chains started (per uncached request, once per cached output)
 	cachedBytes    prometheus.Gauge
 	evictions      prometheus.Counter
 	refused        prometheus.Counter // callers over the waiter bound
@@ -51,6 +53,10 @@ func provisionMetrics(ctx caddy.Context) *metrics {
 			Help: "Requests sent to origins, by kind (object, range, tail, conditional, head)."}, []string{"kind"}),
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "object_fetches_total",
 			Help: "Whole-object fetches through the origin shield, by result (hit, miss, coalesced, revalidated)."}, []string{"result"}),
+		outputs: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "output_fetches_total",
+			Help: "Encrypted segment outputs (encrypt, reencrypt) through object_cache, by result (hit, miss, coalesced)."}, []string{"result"}),
+		encryptions: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "segment_encryptions_total",
+			Help: "Delivery AES-128 encryptions started: one per request uncached, one per output with object_cache."}),
 		cachedBytes: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "object_cache_bytes",
 			Help: "Bytes held by object_cache (bodies and headers)."}),
 		evictions: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "object_cache_evictions_total",
@@ -64,6 +70,8 @@ func provisionMetrics(ctx caddy.Context) *metrics {
 	reg := ctx.GetMetricsRegistry()
 	m.originRequests = promreg.Register(reg, m.originRequests)
 	m.lookups = promreg.Register(reg, m.lookups)
+	m.outputs = promreg.Register(reg, m.outputs)
+	m.encryptions = promreg.Register(reg, m.encryptions)
 	m.cachedBytes = promreg.Register(reg, m.cachedBytes)
 	m.evictions = promreg.Register(reg, m.evictions)
 	m.refused = promreg.Register(reg, m.refused)
@@ -88,12 +96,14 @@ func (m *metrics) sent(kind string, n int64)    { m.bytes.WithLabelValues(kind).
 func (m *metrics) cryptoError(reason string)    { m.cryptoErrors.WithLabelValues(reason).Inc() }
 func (m *metrics) denied(reason string)         { m.denials.WithLabelValues(reason).Inc() }
 
-func (m *metrics) originRequest(kind string)  { m.originRequests.WithLabelValues(kind).Inc() }
-func (m *metrics) cacheOutcome(result string) { m.lookups.WithLabelValues(result).Inc() }
-func (m *metrics) cacheBusy()                 { m.refused.Inc() }
-func (m *metrics) cacheEvicted()              { m.evictions.Inc() }
-func (m *metrics) cacheStored(delta int64)    { m.cachedBytes.Add(float64(delta)) }
-func (m *metrics) cacheSized(size int64)      { m.cacheCapacity.Add(float64(size)) }
+func (m *metrics) originRequest(kind string)   { m.originRequests.WithLabelValues(kind).Inc() }
+func (m *metrics) cacheOutcome(result string)  { m.lookups.WithLabelValues(result).Inc() }
+func (m *metrics) outputOutcome(result string) { m.outputs.WithLabelValues(result).Inc() }
+func (m *metrics) encrypted()                  { m.encryptions.Inc() }
+func (m *metrics) cacheBusy()                  { m.refused.Inc() }
+func (m *metrics) cacheEvicted()               { m.evictions.Inc() }
+func (m *metrics) cacheStored(delta int64)     { m.cachedBytes.Add(float64(delta)) }
+func (m *metrics) cacheSized(size int64)       { m.cacheCapacity.Add(float64(size)) }
 
 func (m *metrics) originResponse(name string, since time.Time) {
 	m.originLatency.WithLabelValues(name).Observe(time.Since(since).Seconds())

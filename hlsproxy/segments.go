@@ -11,6 +11,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/mediagate/caddy-mediagate/hlsproxy/objcache"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/origin"
 	"github.com/mediagate/caddy-mediagate/hlsproxy/segcrypt"
 	"github.com/mediagate/caddy-mediagate/internal/authz"
@@ -50,7 +51,7 @@ type output struct {
 // serveEncrypted adds delivery AES-128 to a segment stored in clear.
 func (h *Handler) serveEncrypted(w http.ResponseWriter, r *http.Request, q *request) error {
 	key, job := q.key, q.job
-	resp, err := h.fetchSegment(r, key)
+	resp, obj, err := h.fetchSegmentObject(r, key)
 	if err != nil {
 		return h.originError(r, "segment", key, err)
 	}
@@ -72,7 +73,12 @@ func (h *Handler) serveEncrypted(w http.ResponseWriter, r *http.Request, q *requ
 		out.size = segcrypt.EncryptedLen(resp.ContentLength)
 	}
 	dk, div := job.DeliveryKey(), job.DeliveryIV()
+	encrypt := func(src io.Reader) io.Reader { return segcrypt.NewEncrypter(src, dk, div) }
 	return h.writeOutput(w, r, out, func(rng httpx.Range) (io.ReadCloser, error) {
+		if rc, ok, err := h.cachedOutput(r, q, obj, out.size, objcache.Digest(dk[:], div[:]), rng, encrypt); ok || err != nil {
+			return rc, err
+		}
+		h.metrics.encrypted()
 		if body == nil {
 			return nil, h.cryptoFailure(key, "no_body", errors.New("origin sent no body"))
 		}
@@ -88,16 +94,24 @@ func (h *Handler) serveEncrypted(w http.ResponseWriter, r *http.Request, q *requ
 // fetchSegment fetches a segment stored in clear: a HEAD as a HEAD, a GET
 // whole through the shield (fetchWhole), shared and, with object_cache, kept.
 func (h *Handler) fetchSegment(r *http.Request, key string) (*origin.Response, error) {
+	resp, _, err := h.fetchSegmentObject(r, key)
+	return resp, err
+}
+
+// fetchSegmentObject is fetchSegment that also returns the shared object a
+// GET was answered from (nil for a HEAD), for cachedOutput.
+func (h *Handler) fetchSegmentObject(r *http.Request, key string) (*origin.Response, *objcache.Object, error) {
 	if r.Method == http.MethodHead {
-		return h.fetch(r, key, http.MethodHead, nil)
+		resp, err := h.fetch(r, key, http.MethodHead, nil)
+		return resp, nil, err
 	}
 	obj, err := h.fetchWhole(r, key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	resp, err := h.openWhole(r, key, obj)
-	obj.Release()
-	return resp, err
+	obj.Release() // a live body is this caller's now (openWhole claimed it)
+	return resp, obj, err
 }
 
 // writeOutput answers conditional and range requests for a transformed

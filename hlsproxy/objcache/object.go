@@ -32,6 +32,13 @@ type Object struct {
 
 	validated time.Time // when the origin last confirmed it (cached objects)
 	weight    uint32
+
+	// derived marks an output (derived.go): fresh as long as its key's
+	// version is the one served, never revalidated itself.
+	derived bool
+	// outputs lists what was derived from this stored version, so a new
+	// version drops it; shared by the copies a revalidation makes.
+	outputs *outputs
 }
 
 // Buffered reports whether the body is in memory (complete or arriving).

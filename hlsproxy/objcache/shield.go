@@ -63,9 +63,11 @@ type Request struct {
 	// at the same time share one origin request. It must name the object
 	// and every header the fetch sends (range, preconditions).
 	Flight string
-	// CacheKey is the object's key in the cache; "" for a fetch whose
-	// answer is not the whole object (a range, a HEAD).
-	CacheKey string
+	// CacheKey is the answer's key in the cache: ObjectKey(name) for a
+	// stored object, an output's Key for a derived one (derived.go); the
+	// zero Key for a fetch whose answer is not the whole object (a range,
+	// a HEAD).
+	CacheKey Key
 	Fetch    Fetch
 }
 
@@ -74,7 +76,7 @@ type Shield struct {
 	cfg     Config
 	flights singleflight.Group
 	waiters *semaphore.Weighted
-	cache   *otter.Cache[string, *Object]
+	cache   *otter.Cache[Key, *Object]
 }
 
 // New returns a Shield; cfg.MaxObject and cfg.MaxWaiters must be positive.
@@ -87,9 +89,9 @@ func New(cfg Config) (*Shield, error) {
 	}
 	s := &Shield{cfg: cfg, waiters: semaphore.NewWeighted(cfg.MaxWaiters)}
 	if cfg.MaxBytes > 0 {
-		c, err := otter.New(&otter.Options[string, *Object]{
+		c, err := otter.New(&otter.Options[Key, *Object]{
 			MaximumWeight: uint64(cfg.MaxBytes),
-			Weigher:       func(_ string, o *Object) uint32 { return o.weight },
+			Weigher:       func(_ Key, o *Object) uint32 { return o.weight },
 			OnDeletion:    s.deleted,
 		})
 		if err != nil {
@@ -100,7 +102,7 @@ func New(cfg Config) (*Shield, error) {
 	return s, nil
 }
 
-func (s *Shield) deleted(e otter.DeletionEvent[string, *Object]) {
+func (s *Shield) deleted(e otter.DeletionEvent[Key, *Object]) {
 	if s.cfg.OnStored != nil {
 		s.cfg.OnStored(-int64(e.Value.weight))
 	}
@@ -118,9 +120,10 @@ func (s *Shield) Caching() bool { return s.cache != nil }
 // others.
 func (s *Shield) Get(ctx context.Context, req Request) (*Object, Outcome, error) {
 	var stale *Object
-	if s.cache != nil && req.CacheKey != "" {
+	if s.cache != nil && req.CacheKey.Object != "" {
 		if o, ok := s.cache.GetIfPresent(req.CacheKey); ok {
-			if s.cfg.Now().Sub(o.validated) < s.cfg.TTL {
+			// An output is as fresh as the version its key names.
+			if o.derived || s.cfg.Now().Sub(o.validated) < s.cfg.TTL {
 				return o, Hit, nil
 			}
 			stale = o
@@ -167,7 +170,7 @@ func (s *Shield) fetch(ctx context.Context, req Request, stale *Object, revalida
 	resp, err := req.Fetch(ctx, conditional(stale))
 	if err != nil {
 		if stale != nil {
-			s.Forget(req.CacheKey) // gone or failing: answered as a miss is
+			s.forget(req.CacheKey, stale) // gone or failing: answered as a miss is
 		}
 		return nil, err
 	}
@@ -177,16 +180,20 @@ func (s *Shield) fetch(ctx context.Context, req Request, stale *Object, revalida
 		}
 		*revalidated = true
 		o := &Object{Status: stale.Status, Header: stale.Header, Length: stale.Length, buf: stale.buf,
-			validated: s.cfg.Now(), weight: stale.weight}
+			validated: s.cfg.Now(), weight: stale.weight, outputs: stale.outputs}
 		s.store(req.CacheKey, o)
 		return o, nil
 	}
-	o := &Object{Status: resp.Status, Header: resp.Header, Length: resp.Length, validated: s.cfg.Now()}
+	o := &Object{Status: resp.Status, Header: resp.Header, Length: resp.Length, validated: s.cfg.Now(),
+		derived: req.CacheKey.Output != Output{}, outputs: &outputs{}}
+	if stale != nil {
+		s.dropOutputs(stale) // another version: what was derived from the old one goes
+	}
 	switch {
 	case resp.Body == nil:
 	case resp.Length >= 0 && resp.Length <= s.cfg.MaxObject:
 		o.buf = newBuffer(resp.Length)
-		if s.cache != nil && req.CacheKey != "" && storable(o) && (s.cfg.Keep == nil || s.cfg.Keep(o.Header, o.Length)) {
+		if s.cache != nil && req.CacheKey.Object != "" && storable(o) && (s.cfg.Keep == nil || s.cfg.Keep(o.Header, o.Length)) {
 			// Stored while it arrives: a view that comes during the body
 			// streams the same buffer instead of asking the origin again.
 			o.weight = uint32(o.Length) + headerWeight(o.Header)
@@ -197,12 +204,12 @@ func (s *Shield) fetch(ctx context.Context, req Request, stale *Object, revalida
 		o.live = resp.Body
 	}
 	if stale != nil && o.weight == 0 {
-		s.Forget(req.CacheKey) // replaced by an object the cache does not keep
+		s.forget(req.CacheKey, stale) // replaced by an object the cache does not keep
 	}
 	return o, nil
 }
 
-func (s *Shield) store(key string, o *Object) {
+func (s *Shield) store(key Key, o *Object) {
 	s.cache.Set(key, o)
 	if s.cfg.OnStored != nil {
 		s.cfg.OnStored(int64(o.weight))
@@ -210,7 +217,7 @@ func (s *Shield) store(key string, o *Object) {
 }
 
 // fill reads the body into o's buffer; a body that fails leaves the cache.
-func (s *Shield) fill(o *Object, resp *Response, cacheKey string) {
+func (s *Shield) fill(o *Object, resp *Response, cacheKey Key) {
 	defer resp.Body.Close()
 	if o.buf.fill(resp.Body, resp.Length) == nil || o.weight == 0 {
 		return
@@ -223,10 +230,12 @@ func (s *Shield) fill(o *Object, resp *Response, cacheKey string) {
 	})
 }
 
-// Forget drops a cached object (its version turned out stale).
-func (s *Shield) Forget(cacheKey string) {
+// forget drops a cached object whose version turned out stale, with the
+// outputs derived from it.
+func (s *Shield) forget(cacheKey Key, stale *Object) {
 	if s.cache != nil {
 		s.cache.Invalidate(cacheKey)
+		s.dropOutputs(stale)
 	}
 }
 

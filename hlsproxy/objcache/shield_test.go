@@ -129,7 +129,7 @@ func TestFailedSharedFetchFailsEveryWaiter(t *testing.T) {
 func TestTruncatedSharedBodyIsAnErrorForEveryReaderNotAShortEOF(t *testing.T) {
 	og := &origin{body: bytes.Repeat([]byte("y"), 5000), etag: `"1"`, truncate: true}
 	s := newShield(t, Config{MaxBytes: 1 << 20, TTL: time.Hour})
-	o, _, err := s.Get(context.Background(), Request{Flight: "k", CacheKey: "k", Fetch: og.fetch})
+	o, _, err := s.Get(context.Background(), Request{Flight: "k", CacheKey: ObjectKey("k"), Fetch: og.fetch})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestTruncatedSharedBodyIsAnErrorForEveryReaderNotAShortEOF(t *testing.T) {
 	}
 	// The failed body does not stay cached: the next Get asks the origin again.
 	og.truncate = false
-	o, out, err := s.Get(context.Background(), Request{Flight: "k", CacheKey: "k", Fetch: og.fetch})
+	o, out, err := s.Get(context.Background(), Request{Flight: "k", CacheKey: ObjectKey("k"), Fetch: og.fetch})
 	if err != nil || out != Miss {
 		t.Fatalf("after a truncated body: %v, %v; want a miss", out, err)
 	}
@@ -201,7 +201,7 @@ func TestCachedObjectIsRevalidatedAfterTTLAndServedChanged(t *testing.T) {
 	og := &origin{body: []byte("version one"), etag: `"1"`}
 	s := newShield(t, Config{MaxBytes: 1 << 20, TTL: time.Minute, Now: func() time.Time { return now }})
 	get := func() (string, Outcome) {
-		o, out, err := s.Get(context.Background(), Request{Flight: "k", CacheKey: "k", Fetch: og.fetch})
+		o, out, err := s.Get(context.Background(), Request{Flight: "k", CacheKey: ObjectKey("k"), Fetch: og.fetch})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +244,7 @@ func TestCacheStaysWithinItsSizeUnderPressureAndCountsEvictions(t *testing.T) {
 	for i := range 200 {
 		og := &origin{body: bytes.Repeat([]byte{byte(i)}, 8<<10), etag: `"e"`}
 		key := string(rune('a'+i%26)) + string(rune(i))
-		o, _, err := s.Get(context.Background(), Request{Flight: key, CacheKey: key, Fetch: og.fetch})
+		o, _, err := s.Get(context.Background(), Request{Flight: key, CacheKey: ObjectKey(key), Fetch: og.fetch})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,7 +268,7 @@ func TestCacheStaysWithinItsSizeUnderPressureAndCountsEvictions(t *testing.T) {
 func TestObjectLargerThanTheLimitIsNotSharedOrCached(t *testing.T) {
 	og := &origin{body: bytes.Repeat([]byte("b"), 4096), etag: `"1"`}
 	s := newShield(t, Config{MaxBytes: 1 << 20, MaxObject: 1024, TTL: time.Hour})
-	o, _, err := s.Get(context.Background(), Request{Flight: "k", CacheKey: "k", Fetch: og.fetch})
+	o, _, err := s.Get(context.Background(), Request{Flight: "k", CacheKey: ObjectKey("k"), Fetch: og.fetch})
 	if err != nil || o.Buffered() {
 		t.Fatalf("large object: buffered %v, %v", o.Buffered(), err)
 	}
@@ -282,7 +282,7 @@ func TestObjectLargerThanTheLimitIsNotSharedOrCached(t *testing.T) {
 	if b, _ := io.ReadAll(body); len(b) != 4096 {
 		t.Fatalf("live body %d bytes", len(b))
 	}
-	if _, out, _ := s.Get(context.Background(), Request{Flight: "k", CacheKey: "k", Fetch: og.fetch}); out != Miss {
+	if _, out, _ := s.Get(context.Background(), Request{Flight: "k", CacheKey: ObjectKey("k"), Fetch: og.fetch}); out != Miss {
 		t.Fatalf("large object cached: second Get %v", out)
 	}
 }
