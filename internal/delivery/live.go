@@ -35,27 +35,24 @@ func BlockingHold(td float64, floor time.Duration) time.Duration {
 	return max(floor, min(blockingTargetFactor*d, MaxBlockingHold))
 }
 
-// skipAttrs are the EXT-X-SERVER-CONTROL promises of delta updates, which
-// the proxy does not build when it holds blocking reloads itself.
-var skipAttrs = []string{"CAN-SKIP-UNTIL", "CAN-SKIP-DATERANGES"}
-
 // blockingAttrs are the EXT-X-SERVER-CONTROL promises an origin that
 // cannot block (S3: a stored object, no query) does not keep.
 var blockingAttrs = []string{"CAN-BLOCK-RELOAD", "CAN-SKIP-UNTIL", "CAN-SKIP-DATERANGES"}
 
 // liveOptions sets what a rewritten live playlist may promise. An origin
 // that cannot block answers directives with the full current playlist, so
-// the playlist does not advertise blocking reloads or delta updates. The
+// the playlist does not advertise blocking reloads or delta updates. When
+// the proxy holds blocking reloads (ProxyBlocks) it also builds the delta
+// updates of every live playlist whose origin says CAN-SKIP-UNTIL
+// (playlist.Delta), so CAN-SKIP-UNTIL and CAN-SKIP-DATERANGES stay as the
+// origin wrote them: the promise is kept exactly when it is made. The
 // crypto modes deliver whole segments only: parts, preload hints and the
 // part hold-back leave the playlist, which then plays at regular latency
 // (a part is a byte range of its segment's CBC stream, or a separate
 // resource, and no player agrees on how it is decrypted).
 func (rw *Rewriter) liveOptions(o *playlist.Options) {
-	switch {
-	case rw.CannotBlock:
+	if rw.CannotBlock && !rw.ProxyBlocks {
 		o.DropServerControl = append(o.DropServerControl, blockingAttrs...)
-	case rw.ProxyBlocks:
-		o.DropServerControl = append(o.DropServerControl, skipAttrs...)
 	}
 	if rw.Mode != Passthrough {
 		o.DropParts = true

@@ -25,8 +25,8 @@ type Rewriter struct {
 	// delta playlist (S3), so playlists do not advertise either (live.go).
 	CannotBlock bool
 	// ProxyBlocks: the proxy holds blocking reloads itself (blocking_reload
-	// proxy), so CAN-BLOCK-RELOAD stays, but the proxy builds no delta
-	// playlist yet: CAN-SKIP-UNTIL and CAN-SKIP-DATERANGES go.
+	// proxy) and builds delta playlists (playlist.Delta, before Rewrite), so
+	// CAN-BLOCK-RELOAD, CAN-SKIP-UNTIL and CAN-SKIP-DATERANGES stay.
 	ProxyBlocks bool
 }
 

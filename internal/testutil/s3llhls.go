@@ -18,6 +18,7 @@ type S3LLPackager struct {
 	Key    string // the playlist's object key; parts and segments beside it
 	Done   int    // complete segments 0 .. Done-1
 	Parts  int    // parts of segment Done published
+	Window int    // complete segments the playlist lists; 0: six (too few to skip any)
 }
 
 // Publish writes the next part (every fourth completes a segment) and the
@@ -36,13 +37,19 @@ func (p *S3LLPackager) Publish(t testing.TB) (msn, part int, at time.Time) {
 	return msn, part, time.Now()
 }
 
-// Playlist renders the current playlist: six complete segments, the parts
-// of the last two and of the segment in progress, a preload hint.
+// Playlist renders the current playlist: six complete segments (Window),
+// the parts of the last two and of the segment in progress, a preload hint.
+// CAN-SKIP-UNTIL is 12 s: with a Window of 7 or more, the oldest segments
+// can be skipped.
 func (p *S3LLPackager) Playlist() string {
 	var b strings.Builder
 	b.WriteString("#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:2\n#EXT-X-PART-INF:PART-TARGET=0.5\n" +
 		"#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.5,CAN-SKIP-UNTIL=12\n")
-	first := max(0, p.Done-6)
+	window := p.Window
+	if window == 0 {
+		window = 6
+	}
+	first := max(0, p.Done-window)
 	fmt.Fprintf(&b, "#EXT-X-MEDIA-SEQUENCE:%d\n", first)
 	for s := first; s < p.Done; s++ {
 		if s >= p.Done-2 {
