@@ -248,9 +248,9 @@ func dateRanged() ([]byte, *DateRangeHistory, time.Time) {
 	})
 	full = bytes.Replace(full, []byte("CAN-SKIP-UNTIL=12"), []byte("CAN-SKIP-UNTIL=12,CAN-SKIP-DATERANGES=YES"), 1)
 	h := &DateRangeHistory{Since: now.Add(-5 * time.Minute), Added: map[DateRange]time.Time{
-		{ID: "old", Attrs: `ID="old",START-DATE="2026-01-01T00:00:04Z"`}:                                      now.Add(-60 * time.Second),
+		{ID: "old", Attrs: `ID="old",START-DATE="2026-01-01T00:00:04Z"`}:                                 now.Add(-60 * time.Second),
 		{ID: "old", Attrs: `ID="old",START-DATE="2026-01-01T00:00:04Z",END-DATE="2026-01-01T00:00:08Z"`}: now.Add(-2 * time.Second),
-		{ID: "recent", Attrs: `ID="recent",START-DATE="2026-01-01T00:00:34Z"`}:                            now.Add(-time.Second),
+		{ID: "recent", Attrs: `ID="recent",START-DATE="2026-01-01T00:00:34Z"`}:                           now.Add(-time.Second),
 	}, Removed: []RemovedDateRange{{ID: "long-gone", At: now.Add(-time.Minute)}, {ID: "gone", At: now.Add(-3 * time.Second)}}}
 	return full, h, now
 }
