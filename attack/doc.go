@@ -34,6 +34,11 @@
 //     decided first: a stranger's and another asset's token holder's are
 //     403s at once with no playlist byte, a holder's hostile or far-ahead
 //     _HLS_msn/_HLS_part are 400s at once, never a hold;
+//   - deltas_test.go: delta updates the proxy builds for S3 (_HLS_skip):
+//     every URI of a holder's delta is one of the full playlist's for that
+//     holder (tokenized, sealed), never a storage key's URI or another
+//     viewer's token; a stranger's _HLS_skip is a 403 with no playlist
+//     byte, a hostile one a 400;
 //   - damanswers_test.go: a DAM rule endpoint (stand-in) answering a
 //     redirect to "public", duplicated or case-folded members, trailing data,
 //     a BOM, a string boolean: the asset stays protected, no byte arrives;
