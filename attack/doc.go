@@ -39,6 +39,11 @@
 //     key_secret, no viewer of the new secret after a key roll, no context
 //     replayed into another mode; a replaced object gets new ciphertext
 //     after the TTL (a row with its own bin/caddy, four sites on one bucket);
+//   - deltas_test.go: delta updates the proxy builds for S3 (_HLS_skip):
+//     every URI of a holder's delta is one of the full playlist's for that
+//     holder (tokenized, sealed), never a storage key's URI or another
+//     viewer's token; a stranger's _HLS_skip is a 403 with no playlist
+//     byte, a hostile one a 400;
 //   - damanswers_test.go: a DAM rule endpoint (stand-in) answering a
 //     redirect to "public", duplicated or case-folded members, trailing data,
 //     a BOM, a string boolean: the asset stays protected, no byte arrives;

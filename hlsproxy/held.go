@@ -119,7 +119,7 @@ func (h *Handler) pollPlaylist(ctx context.Context, key, etag string) (*llhold.S
 		return nil, fmt.Errorf("%w: %s: %w", errBadPlaylist, key, err)
 	}
 	s := &llhold.Snapshot{Body: body, ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
-		Fetched: time.Now(), State: llhold.StateOf(info)}
+		Fetched: time.Now(), State: llhold.StateOf(info), DateRanges: info.DateRanges}
 	if h.AssetPolicy != nil {
 		s.Metadata = resp.Header.Get(h.AssetPolicy.Header)
 	}
@@ -129,9 +129,15 @@ func (h *Handler) pollPlaylist(ctx context.Context, key, etag string) (*llhold.S
 // serveHeld answers a blocking reload the proxy holds: at most three
 // target durations (delivery.BlockingHold), then 504, never an origin
 // failure; a _HLS_msn or _HLS_part too far ahead of the playlist is a 400.
+// A _HLS_skip request (with or without _HLS_msn) is answered with the
+// delta update of the poller's read (playlist.Delta), built from the
+// origin's bytes and then rewritten like the full playlist.
 func (h *Handler) serveHeld(w http.ResponseWriter, r *http.Request, q *request, d url.Values) error {
 	key := q.key
-	want, _ := llhold.WantOf(d)
+	want, ok := llhold.WantOf(d)
+	if !ok {
+		want = llhold.Current
+	}
 	hold := delivery.BlockingHold(h.cache.targetDuration(key), 0)
 	snap, err := h.hub.Wait(r.Context(), key, want, hold)
 	switch {
@@ -153,6 +159,10 @@ func (h *Handler) serveHeld(w http.ResponseWriter, r *http.Request, q *request, 
 	default:
 		return h.originError(r, "playlist", key, err)
 	}
-	p := &cachedPlaylist{body: snap.Body, lastModified: snap.LastModified, metadata: snap.Metadata, fetched: snap.Fetched}
+	body := snap.Body
+	if skip := d.Get("_HLS_skip"); skip != "" {
+		body, _ = playlist.Delta(body, playlist.DeltaRequest{Skip: skip, History: snap.History, Now: time.Now()})
+	}
+	p := &cachedPlaylist{body: body, lastModified: snap.LastModified, metadata: snap.Metadata, fetched: snap.Fetched}
 	return h.writePlaylist(w, r, q, p, true)
 }

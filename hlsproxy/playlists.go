@@ -30,7 +30,7 @@ func (h *Handler) servePlaylist(w http.ResponseWriter, r *http.Request, q *reque
 		return err
 	}
 	q.directives = directives
-	if h.hub != nil && delivery.Blocking(directives) {
+	if h.hub != nil && (delivery.Blocking(directives) || directives.Has("_HLS_skip")) {
 		return h.serveHeld(w, r, q, directives)
 	}
 	if directives == nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/mediagate/caddy-mediagate/hlsproxy/playlist"
 )
 
 // ErrHoldExpired means a held request's hold ran out before the playlist
@@ -23,6 +25,10 @@ type Snapshot struct {
 	Metadata     string    // the caller's per-object header (asset policy)
 	Fetched      time.Time // when the origin answered
 	State        State
+	DateRanges   []playlist.DateRange // the playlist's EXT-X-DATERANGE tags (Fetch sets them)
+	// History is what the poller followed of the date ranges up to this
+	// read (the hub sets it), for _HLS_skip=v2 delta updates.
+	History *playlist.DateRangeHistory
 }
 
 // Fetch reads a playlist object. With a non-empty etag it asks
@@ -67,6 +73,7 @@ type poller struct {
 	waiters map[*waiter]struct{}
 	last    *Snapshot
 	wake    chan struct{} // a waiter arrived at a lingering poller
+	memory  dateRangeMemory
 }
 
 type waiter struct {

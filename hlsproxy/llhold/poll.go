@@ -81,6 +81,9 @@ func (h *Hub) read(p *poller) (*Snapshot, error) {
 func (h *Hub) settle(p *poller, snap *Snapshot, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if snap != nil {
+		snap.History = p.memory.note(snap.DateRanges, snap.Fetched, gapReads*h.interval(snap))
+	}
 	p.last = snap
 	for wt := range p.waiters {
 		r, done := result{err: err}, err != nil

@@ -32,6 +32,10 @@ type Want struct {
 	Part int64 // -1: no _HLS_part
 }
 
+// Current is the want of a playlist request without _HLS_msn (a delta
+// update request): any read answers it.
+var Current = Want{MSN: -1, Part: -1}
+
 // WantOf reads a blocking reload's want from directives canonical per
 // delivery.ParseDirectives; ok is false without _HLS_msn.
 func WantOf(d url.Values) (w Want, ok bool) {

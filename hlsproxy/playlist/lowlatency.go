@@ -59,6 +59,8 @@ func (p *scanner) serverControl(ls, vs, le, next int) error {
 	if v, ok := p.al.get("CAN-SKIP-UNTIL"); ok && isDecimalFloat(v) {
 		p.info.CanSkipUntil, _ = strconv.ParseFloat(v, 64)
 	}
+	v, _ = p.al.get("CAN-SKIP-DATERANGES")
+	p.info.CanSkipDateRanges = v == "YES"
 	if !p.write || len(p.o.DropServerControl) == 0 {
 		return nil
 	}

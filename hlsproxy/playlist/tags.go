@@ -143,7 +143,16 @@ func (p *scanner) playlistTag(name string, ls, vs, le, next int) error {
 	case "EXT-X-SERVER-CONTROL":
 		return p.serverControl(ls, vs, le, next)
 	case "EXT-X-DATERANGE":
-		return p.setType(Media, name)
+		if err := p.setType(Media, name); err != nil {
+			return err
+		}
+		// The ID is what a delta update's RECENTLY-REMOVED-DATERANGES
+		// names; a tag whose attributes do not parse is copied, not listed.
+		if parseAttrs(&p.al, s, vs, le) == nil {
+			if id, ok := p.al.get("ID"); ok && id != "" {
+				p.info.DateRanges = append(p.info.DateRanges, DateRange{ID: id, Attrs: trimBlanks(s[vs:le])})
+			}
+		}
 	case "EXT-X-VERSION":
 		if v, err := strconv.Atoi(trimBlanks(s[vs:le])); err == nil && v > 0 {
 			p.info.Version = v
@@ -170,6 +179,7 @@ func (p *scanner) skipTag(vs, le int) error {
 	}
 	p.seq += n
 	p.numbered = true
+	p.info.Skipped = true
 	p.prevSeg, p.prevPart = rangeEnd{}, rangeEnd{}
 	return nil
 }

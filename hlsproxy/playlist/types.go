@@ -175,11 +175,20 @@ type Info struct {
 	Variants              int   // URI lines of a master playlist
 	HasByteRange          bool  // a segment or part has a byte range
 	HasMap                bool
-	PartTarget            float64 // PART-TARGET of EXT-X-PART-INF, 0 when absent
-	CanBlockReload        bool    // EXT-X-SERVER-CONTROL CAN-BLOCK-RELOAD=YES
-	CanSkipUntil          float64 // EXT-X-SERVER-CONTROL CAN-SKIP-UNTIL, 0 when absent
-	Keys                  []Key   // every EXT-X-KEY as written, in order (METHOD=NONE included)
-	SessionKeys           []Key   // every EXT-X-SESSION-KEY
+	PartTarget            float64     // PART-TARGET of EXT-X-PART-INF, 0 when absent
+	CanBlockReload        bool        // EXT-X-SERVER-CONTROL CAN-BLOCK-RELOAD=YES
+	CanSkipUntil          float64     // EXT-X-SERVER-CONTROL CAN-SKIP-UNTIL, 0 when absent
+	CanSkipDateRanges     bool        // EXT-X-SERVER-CONTROL CAN-SKIP-DATERANGES=YES
+	Skipped               bool        // an EXT-X-SKIP tag: the playlist is a delta update
+	DateRanges            []DateRange // every EXT-X-DATERANGE with an ID, in order
+	Keys                  []Key       // every EXT-X-KEY as written, in order (METHOD=NONE included)
+	SessionKeys           []Key       // every EXT-X-SESSION-KEY
+}
+
+// DateRange is one EXT-X-DATERANGE tag: its ID and its attribute list as
+// written (a later tag of the same ID with other attributes is another tag).
+type DateRange struct {
+	ID, Attrs string
 }
 
 // Encrypted reports whether any EXT-X-KEY has a METHOD other than NONE.

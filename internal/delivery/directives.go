@@ -33,6 +33,15 @@ const maxDecimal = 20
 // decimal-integer of at most 2^63-1 (a media sequence number is never
 // larger) for _HLS_msn and _HLS_part, is neither YES nor v2 for _HLS_skip,
 // and for _HLS_part without _HLS_msn. The error never quotes a value.
+//
+// _HLS_skip follows the same rule as the numbers, a 400 rather than the
+// full playlist: RFC 8216bis defines exactly YES and v2 (case-sensitive,
+// like every enumerated-string), a client requests one of them only after
+// reading CAN-SKIP-UNTIL (§6.3.7), and hls.js sends nothing else, so any
+// other value (yes, V2, empty, repeated) is no player's request. Answering
+// it with a full playlist would make one spelling a directive for the
+// proxy and another an ignored parameter; one parser with one answer keeps
+// the origin and the proxy agreeing on what was asked.
 func ParseDirectives(rawQuery string) (url.Values, error) {
 	var out url.Values
 	for pair := range strings.SplitSeq(rawQuery, "&") {

@@ -35,23 +35,19 @@ func BlockingHold(td float64, floor time.Duration) time.Duration {
 	return max(floor, min(blockingTargetFactor*d, MaxBlockingHold))
 }
 
-// skipAttrs are the EXT-X-SERVER-CONTROL promises of delta updates, which
-// the proxy does not build when it holds blocking reloads itself.
-var skipAttrs = []string{"CAN-SKIP-UNTIL", "CAN-SKIP-DATERANGES"}
-
 // liveOptions sets what a rewritten live playlist may promise. Every
 // playlist keeps CAN-BLOCK-RELOAD: an origin that cannot hold a blocking
 // reload (S3) has the proxy hold it (ProxyBlocks; hls_proxy refuses
-// blocking_reload origin for such an origin), so no configuration serves a
-// promise nobody keeps. The crypto modes deliver whole segments only:
-// parts, preload hints and the part hold-back leave the playlist, which
-// then plays at regular latency
-// (a part is a byte range of its segment's CBC stream, or a separate
-// resource, and no player agrees on how it is decrypted).
+// blocking_reload origin for such an origin). When the proxy holds
+// blocking reloads it also builds the delta updates of every live playlist
+// whose origin says CAN-SKIP-UNTIL (playlist.Delta), so CAN-SKIP-UNTIL and
+// CAN-SKIP-DATERANGES stay as the origin wrote them: the promise is kept
+// exactly when it is made, and no configuration serves a promise nobody
+// keeps. The crypto modes deliver whole segments only: parts, preload
+// hints and the part hold-back leave the playlist, which then plays at
+// regular latency (a part is a byte range of its segment's CBC stream, or
+// a separate resource, and no player agrees on how it is decrypted).
 func (rw *Rewriter) liveOptions(o *playlist.Options) {
-	if rw.ProxyBlocks {
-		o.DropServerControl = append(o.DropServerControl, skipAttrs...)
-	}
 	if rw.Mode != Passthrough {
 		o.DropParts = true
 		o.DropServerControl = append(o.DropServerControl, "PART-HOLD-BACK")

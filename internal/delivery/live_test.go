@@ -156,14 +156,17 @@ func TestBlockingHoldIsThreeTargetDurationsWithinBounds(t *testing.T) {
 	}
 }
 
-func TestPlaylistsWhoseBlockingReloadsTheProxyHoldsKeepCanBlockReloadButPromiseNoSkips(t *testing.T) {
+// The proxy that holds blocking reloads builds delta updates too
+// (playlist.Delta): every promise of the origin's server control stays.
+func TestPlaylistsWhoseBlockingReloadsTheProxyHoldsKeepEveryServerControlPromise(t *testing.T) {
 	rw := newRewriter(t, Passthrough)
 	rw.ProxyBlocks = true
-	out, _, err := rw.Rewrite([]byte(llMedia), "live/hi/live.m3u8", Token{})
+	src := strings.Replace(llMedia, "CAN-SKIP-UNTIL=24", "CAN-SKIP-UNTIL=24,CAN-SKIP-DATERANGES=YES", 1)
+	out, _, err := rw.Rewrite([]byte(src), "live/hi/live.m3u8", Token{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(out), "\n#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=3.0\n") {
-		t.Fatalf("want CAN-BLOCK-RELOAD and PART-HOLD-BACK, no CAN-SKIP-UNTIL:\n%s", out)
+	if !strings.Contains(string(out), "\n#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=3.0,CAN-SKIP-UNTIL=24,CAN-SKIP-DATERANGES=YES\n") {
+		t.Fatalf("want CAN-BLOCK-RELOAD, PART-HOLD-BACK, CAN-SKIP-UNTIL and CAN-SKIP-DATERANGES:\n%s", out)
 	}
 }

@@ -22,8 +22,8 @@ type Rewriter struct {
 	Secrets *segcrypt.Keyring // its primary seals contexts and derives keys (required unless Passthrough)
 	Origins []origin.Origin   // absolute URIs under their URLPrefixes map back to keys
 	// ProxyBlocks: the proxy holds blocking reloads itself (blocking_reload
-	// proxy), so CAN-BLOCK-RELOAD stays, but the proxy builds no delta
-	// playlist yet: CAN-SKIP-UNTIL and CAN-SKIP-DATERANGES go.
+	// proxy) and builds delta playlists (playlist.Delta, before Rewrite), so
+	// CAN-BLOCK-RELOAD, CAN-SKIP-UNTIL and CAN-SKIP-DATERANGES stay.
 	ProxyBlocks bool
 }
 

@@ -25,7 +25,8 @@ type S3LLPackager struct {
 	// Epoch, when set, is the wall-clock time of media time 0: segment s
 	// carries EXT-X-PROGRAM-DATE-TIME Epoch + 2s seconds (publish part i at
 	// Epoch + 0.5(i+1) for a live encoder's timing).
-	Epoch time.Time
+	Epoch  time.Time
+	Window int // complete segments the playlist lists; 0: six (too few to skip any)
 }
 
 // body is part k of segment s, or a placeholder.
@@ -62,13 +63,19 @@ func (p *S3LLPackager) Publish(t testing.TB) (msn, part int, at time.Time) {
 	return msn, part, time.Now()
 }
 
-// Playlist renders the current playlist: six complete segments, the parts
-// of the last two and of the segment in progress, a preload hint.
+// Playlist renders the current playlist: six complete segments (Window),
+// the parts of the last two and of the segment in progress, a preload hint.
+// CAN-SKIP-UNTIL is 12 s: with a Window of 7 or more, the oldest segments
+// can be skipped.
 func (p *S3LLPackager) Playlist() string {
 	var b strings.Builder
 	b.WriteString("#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:2\n#EXT-X-PART-INF:PART-TARGET=0.5\n" +
 		"#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.5,CAN-SKIP-UNTIL=12\n")
-	first := max(0, p.Done-6)
+	window := p.Window
+	if window == 0 {
+		window = 6
+	}
+	first := max(0, p.Done-window)
 	fmt.Fprintf(&b, "#EXT-X-MEDIA-SEQUENCE:%d\n", first)
 	indep := ""
 	if p.Media != nil {
