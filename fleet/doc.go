@@ -15,7 +15,14 @@
 //     through the fleet, its requests spread over every instance;
 //   - rotation_test.go: key_secret and EdgeAuth keys roll across the fleet by
 //     `caddy reload` (add everywhere, promote everywhere, drop) under load,
-//     with views that started before the roll finishing and no request lost.
+//     with views that started before the roll finishing and no request lost;
+//   - consistent_test.go (stack in hashfleet_test.go): instances with
+//     object_cache behind HAProxy `balance uri path-only` + `hash-type
+//     consistent` fetch each object from the origin once per fleet (counted
+//     in versitygw's request log), where round-robin and a whole-URI hash
+//     fetch it once per instance; losing an instance moves only its objects;
+//     every instance still refuses other assets' and strangers' requests in
+//     every spelling.
 //
 // docs/fleet.md says what a fleet must share. Run: `make build && go test
 // ./fleet` (about a minute; `npm ci` in e2e/ for hls.js). Missing tools

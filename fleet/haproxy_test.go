@@ -25,7 +25,9 @@ import (
 )
 
 // haproxyTemplate balances every site round-robin over the instances, per
-// request (no stickiness, no prefer-last-server), re-encrypting to Caddy.
+// request (no stickiness, no prefer-last-server), re-encrypting to Caddy,
+// unless the site names its own balancing (consistent_test.go hashes the
+// path).
 // Health checks take a dead instance out within ~1.5 s (a check's TLS
 // handshake may take up to 1 s on a loaded machine); until then a
 // connection failure or an empty response is retried on another instance
@@ -60,7 +62,9 @@ frontend fe_{{.Name}}
 	default_backend be_{{.Name}}
 
 backend be_{{.Name}}
-	balance roundrobin
+{{- if .Balance}}{{range .Balance}}
+	{{.}}{{end}}{{else}}
+	balance roundrobin{{end}}
 {{- range .Servers}}
 	server {{.Name}} 127.0.0.1:{{.Port}}
 {{- end}}
@@ -70,6 +74,9 @@ type haproxySite struct {
 	Name    string
 	Port    int
 	Servers []haproxyServer
+	// Balance holds the backend's balancing lines ("balance …",
+	// "hash-type …"); none means balance roundrobin.
+	Balance []string
 }
 
 type haproxyServer struct {

@@ -34,7 +34,7 @@ func (h *Handler) serveKey(w http.ResponseWriter, r *http.Request, q *request) e
 	if h.mode != delivery.Passthrough {
 		return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("mode %s serves no keys", h.mode))
 	}
-	k, err := h.fetchKey(r, q.key)
+	k, err := h.storageKey(r, q.key)
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,10 @@ func (h *Handler) writeKey(w http.ResponseWriter, r *http.Request, q *request, k
 	return nil
 }
 
-// storageKey returns an at-rest key from the origin, cached briefly.
+// storageKey returns a key object from the origin (an at-rest key in
+// decrypt and reencrypt, the key a passthrough player fetches), cached
+// briefly: a view, or a fleet behind a path hash, costs one origin request
+// per key, not one per segment or per viewer.
 func (h *Handler) storageKey(r *http.Request, obj string) (segcrypt.Key, error) {
 	if k, ok := h.keys.get(obj, nowFunc()); ok {
 		return k, nil

@@ -24,6 +24,7 @@ import (
 type countingOrigin struct {
 	*httptest.Server
 	segGETs atomic.Int64
+	keyGETs atomic.Int64
 	delay   time.Duration
 	mu      sync.Mutex
 	plain   []byte
@@ -42,6 +43,9 @@ func newCountingOrigin(t *testing.T, plain []byte) *countingOrigin {
 			fmt.Fprint(w, "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"+
 				"#EXT-X-KEY:METHOD=AES-128,URI=\"k.bin\"\n#EXTINF:2,\nseg0.ts\n#EXT-X-ENDLIST\n")
 		case "/media/a/k.bin":
+			if r.Method == http.MethodGet {
+				o.keyGETs.Add(1)
+			}
 			w.Write(key)
 		case "/media/a/seg0.ts":
 			if r.Method == http.MethodGet {
@@ -199,5 +203,29 @@ func TestObjectCacheJSONRefusedInTheCaddyfileWords(t *testing.T) {
 	err := h.Provision(ctx)
 	if err == nil || !strings.Contains(err.Error(), `object_cache: want a size such as 256MiB, or off, got "lots"`) {
 		t.Fatalf("JSON object_cache \"lots\": %v", err)
+	}
+}
+
+func TestPassthroughKeyEndpointCostsOneOriginGETPerKeyNotPerRequest(t *testing.T) {
+	o := newCountingOrigin(t, bytes.Repeat([]byte("plain-"), 100))
+	tc := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: 2993})
+	tc.InitServer(siteHeader+fmt.Sprintf(`	hls_proxy {
+		origin %s/media
+		strip_prefix /hls
+		key_path /keys
+	}
+}
+`, o.URL), "caddyfile")
+	for i := range 5 {
+		resp, body := get(t, tc, "/keys/a/k.bin")
+		if resp.StatusCode != 200 || !bytes.Equal(body, bytes.Repeat([]byte{0x42}, 16)) {
+			t.Fatalf("key request %d: %d, %d bytes", i, resp.StatusCode, len(body))
+		}
+		if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
+			t.Fatalf("key request %d: Cache-Control %q, want no-store", i, cc)
+		}
+	}
+	if n := o.keyGETs.Load(); n != 1 {
+		t.Fatalf("5 requests for one key cost %d origin GETs, want 1 (the key kept a minute)", n)
 	}
 }
