@@ -2,7 +2,9 @@
 # view, issue 26's figures, counted where they are billed: at the origin, from its access log
 # ($OUT/count-origin-access.log, one JSON line per request). Beside each count, the delta of
 # mediagate_hls_proxy_origin_requests_total (all kinds) on Caddy's metrics endpoint over the
-# same views (the baseline sites are reverse_proxy: no such series, so no delta).
+# same views (the baseline sites are reverse_proxy: no such series, so no delta), and in
+# encrypt and reencrypt, of mediagate_hls_proxy_segment_encryptions_total (CBC chains run) where
+# the build has that series.
 #
 # Per mode (and for the reverse_proxy baseline), each case on its own object so it starts cold:
 #   one     1 view, no object_cache                          target 1
@@ -26,9 +28,11 @@ origin_requests() {
 	done
 	echo "$n"
 }
-proxy_origin_requests() {
+# metric_sum NAME: the sum of a series over its labels on Caddy's metrics endpoint ("" when
+# this build has no such series).
+metric_sum() {
 	curl -s --max-time 5 "http://127.0.0.1:$P_ADMIN/metrics" |
-		awk '$1 ~ /^mediagate_hls_proxy_origin_requests_total/ {s += $2} END {printf "%d", s}'
+		awk -v n="$1" '$1 == n || index($1, n "{") == 1 {s += $2; seen = 1} END {if (seen) printf "%d", s}'
 }
 
 # views N parallel(0|1) variant url want: N views of url through that site (bench/cmd/views:
@@ -45,16 +49,21 @@ views() {
 
 # count variant case n parallel: n views of cnt-<mode>-<case>.ts through that site.
 count_case() {
-	local mode=${1#count-} name m0 bad url
+	local mode=${1#count-} name m0 e0 e1 bad url
 	mode=${mode#hot-}
 	[[ $mode == baseline ]] && mode=base
 	name=cnt-$mode-$2.ts
 	url=$(seg_url "$1" count "$name")
-	m0=$(proxy_origin_requests)
+	m0=$(metric_sum mediagate_hls_proxy_origin_requests_total)
+	e0=$(metric_sum mediagate_hls_proxy_segment_encryptions_total)
 	bad=$(views "$3" "$4" "$1" "$url" "$(seg_len "${1#count-}" $COUNT_SIZE)")
 	record origin_gets "$mode.$2" "$(origin_requests "$name" GET)"
 	record origin_all "$mode.$2" "$(origin_requests "$name")"
-	[[ $mode == base ]] || record origin_metric "$mode.$2" $(($(proxy_origin_requests) - m0))
+	if [[ $mode != base ]]; then
+		record origin_metric "$mode.$2" $(($(metric_sum mediagate_hls_proxy_origin_requests_total) - ${m0:-0}))
+		e1=$(metric_sum mediagate_hls_proxy_segment_encryptions_total)
+		[[ -z $e1 || $mode == passthrough || $mode == decrypt ]] || record encryptions "$mode.$2" $((e1 - ${e0:-0}))
+	fi
 	record count_bad "$mode.$2" "$bad"
 	((bad == 0)) || echo "bench: $bad of $3 views of $name via $1 were not 200 with the full body" >&2
 }

@@ -153,6 +153,9 @@ func countRows(r *run) []bench.Row {
 			if mt := r.median("origin_metric", key); !missing(mt + 1) {
 				ours += fmt.Sprintf("; origin_requests_total +%.0f", mt)
 			}
+			if e := r.median("encryptions", key); !missing(e + 1) {
+				ours += fmt.Sprintf("; CBC encryptions +%.0f", e)
+			}
 			baseline := "—"
 			if b := r.median("origin_gets", "base."+c.name); !missing(b + 1) {
 				baseline = fmt.Sprintf("reverse_proxy: %.0f GET", b) + plural(b)
