@@ -54,7 +54,7 @@ demo: build $(GOBIN)/versitygw
 
 ## bench: benchmarks with same-run baselines, summarised in BENCHMARKS.md
 bench: build $(GOBIN)/versitygw
-	@command -v wrk >/dev/null || { echo ">> installing wrk (apt)"; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	@command -v wrk >/dev/null && command -v jq >/dev/null || { echo ">> installing wrk, jq (apt)"; apt-get update -qq && apt-get install -y -qq wrk jq >/dev/null; }
 	./scripts/bench.sh
 
 clean:

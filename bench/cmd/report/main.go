@@ -2,7 +2,8 @@
 // results.tsv, load.jsonl and go-*.txt benchmark outputs) into the BENCHMARKS.md table:
 // per target our figure, the same-run baseline, the ratio and pass/miss.
 //
-//	report -dir /tmp/mediagate-bench.XXXX -out BENCHMARKS.md
+//	report -dir /tmp/mediagate-bench.XXXX -out BENCHMARKS.md [-notes bench/notes.md]
+//	report -dir /tmp/mediagate-bench.XXXX -misses   # "size variant" of each HTTPS row that missed
 package main
 
 import (
@@ -21,17 +22,19 @@ import (
 
 // run is everything one bench.sh run measured.
 type run struct {
-	meta    map[string]string
-	values  map[string]map[string][]float64 // kind -> label -> values in run order
-	strs    map[string]map[string]string    // kind -> label -> last raw value
-	gobench map[string][]bench.Result       // file stem (edgetoken, segcrypt, ...) -> results
-	load    []bench.LoadResult
-	profile map[string]string // HTTPS mode -> `go tool pprof -top` output (BENCH_PROFILE=1)
+	meta     map[string]string
+	values   map[string]map[string][]float64 // kind -> label -> values in run order
+	strs     map[string]map[string]string    // kind -> label -> last raw value
+	gobench  map[string][]bench.Result       // file stem (edgetoken, segcrypt, ...) -> results
+	load     []bench.LoadResult
+	profiles []*profile // profile-https-<size>-<variant>.txt (BENCH_PROFILE)
 }
 
 func main() {
 	dir := flag.String("dir", "", "bench.sh output directory")
 	out := flag.String("out", "", "markdown file to write (stdout always gets the table)")
+	notes := flag.String("notes", "", "markdown appended to the report (the committed run's reading)")
+	misses := flag.Bool("misses", false, "only print the HTTPS rows that missed, one \"size variant\" a line")
 	flag.Parse()
 	if *dir == "" {
 		flag.Usage()
@@ -42,8 +45,23 @@ func main() {
 		fmt.Fprintln(os.Stderr, "report:", err)
 		os.Exit(1)
 	}
+	if *misses {
+		for _, m := range httpsMisses(r) {
+			fmt.Println(m)
+		}
+		return
+	}
 	var md bytes.Buffer
 	writeReport(&md, r, httpsRows(r), rows(r))
+	if *notes != "" {
+		data, err := os.ReadFile(*notes)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "report:", err)
+			os.Exit(1)
+		}
+		md.WriteString("\n")
+		md.Write(data)
+	}
 	os.Stdout.Write(md.Bytes())
 	if *out != "" {
 		if err := os.WriteFile(*out, md.Bytes(), 0o644); err != nil {
@@ -56,7 +74,7 @@ func main() {
 
 func load(dir string) (*run, error) {
 	r := &run{meta: map[string]string{}, values: map[string]map[string][]float64{},
-		strs: map[string]map[string]string{}, gobench: map[string][]bench.Result{}, profile: map[string]string{}}
+		strs: map[string]map[string]string{}, gobench: map[string][]bench.Result{}}
 	if err := r.readResults(filepath.Join(dir, "results.tsv")); err != nil {
 		return nil, err
 	}
@@ -74,10 +92,8 @@ func load(dir string) (*run, error) {
 		stem := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "go-"), ".txt")
 		r.gobench[stem] = res
 	}
-	for _, m := range httpsModes {
-		if data, err := os.ReadFile(filepath.Join(dir, "profile-https-"+m.mode+".txt")); err == nil {
-			r.profile[m.mode] = string(data)
-		}
+	if err := r.readProfiles(dir); err != nil {
+		return nil, err
 	}
 	if data, err := os.ReadFile(filepath.Join(dir, "load.jsonl")); err == nil {
 		for i, line := range bytes.Split(data, []byte("\n")) {
@@ -123,6 +139,26 @@ func (r *run) readResults(path string) error {
 	return sc.Err()
 }
 
+// readProfiles reads profile-https-<size>-<variant>.txt and the request count of its run.
+func (r *run) readProfiles(dir string) error {
+	files, _ := filepath.Glob(filepath.Join(dir, "profile-https-*.txt"))
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "profile-https-"), ".txt")
+		size, variant, ok := strings.Cut(name, "-")
+		if !ok {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		p := &profile{size: size, variant: variant, requests: r.median("profile_requests", name)}
+		p.top, p.flat, p.total = parseProfile(string(data))
+		r.profiles = append(r.profiles, p)
+	}
+	return nil
+}
+
 // median of a results.tsv series; NaN when absent.
 func (r *run) median(kind, label string) float64 {
 	return bench.Median(r.values[kind][label])
@@ -154,8 +190,10 @@ func writeReport(w *bytes.Buffer, r *run, headline, rows []bench.Row) {
 	fmt.Fprintf(w, "- Date: %s\n", r.meta["date"])
 	fmt.Fprintf(w, "- Go: %s; Caddy: %s; %s\n", r.meta["go"], r.meta["caddy"], r.meta["openssl"])
 	fmt.Fprintf(w, "- Load average before / after: %s / %s\n\n", r.meta["load_before"], r.meta["load_after"])
-	w.WriteString("## Headline: HTTPS, the four modes against reverse_proxy\n\n")
+	w.WriteString("## Headline: HTTPS, every mode without and with object_cache, against reverse_proxy\n\n")
 	_ = bench.WriteTable(w, headline)
+	w.WriteString("\n## Origin GETs per view (counted in the origin's access log)\n\n")
+	_ = bench.WriteTable(w, countRows(r))
 	w.WriteString("\n## Supporting figures\n\n")
 	_ = bench.WriteTable(w, rows)
 	writeProfiles(w, r)
@@ -170,11 +208,27 @@ const methodNotes = `
   median ns/op; allocs/op is the worst run.
 - **HTTPS headline** (scripts/bench-https.sh): one ` + "`bin/caddy`" + ` with ` + "`tls internal`" + ` (its own CA in a
   temp storage), HTTP/1.1 keep-alive, ` + "`wrk -t2 -c16`" + `; a ` + "`reverse_proxy`" + ` of the clear segment (baseline)
-  and ` + "`edgeauth` + `hls_proxy`" + ` in each mode: passthrough and encrypt over the clear objects, decrypt and
-  reencrypt over the same segments stored AES-128-CBC encrypted (openssl enc, EXT-X-KEY playlist), their
-  context-sealed URLs taken from the playlist each site rewrites. 2 MB (the targets), 500 KB and 6 MB,
-  the five variants interleaved round by round; median req/s, and the proxy's user+system CPU per
-  request (/proc/PID/stat over the round divided by its requests).
+  and ` + "`edgeauth` + `hls_proxy`" + ` in each mode, without ` + "`object_cache`" + ` (concurrent misses are still coalesced)
+  and with ` + "`object_cache 256MiB`" + ` and the object hot: passthrough and encrypt over the clear objects, decrypt
+  and reencrypt over the same segments stored AES-128-CBC encrypted (openssl enc, EXT-X-KEY playlist), their
+  context-sealed URLs taken from the playlist each site rewrites. 500 KB, 2 MB and 6 MB, every row with its
+  target. Each round, per size: baseline, the four modes without the cache, baseline again, the four hot
+  modes; the ratio is the median over rounds of each row's req/s over its own group's baseline in the same
+  round (so load that changes between rounds moves both sides). req/s is wrk's bytes read / the answer's
+  size / duration (a request still in flight when wrk stops counts for what it moved: at 6 MB on 16
+  connections a short run's count of completed requests is mostly rounding); proxy CPU per request is the
+  proxy's user+system CPU (/proc/PID/stat) over the run divided by the same request count.
+- **origin GETs per view** (scripts/bench-count.sh): counted at the origin, where they are billed: a second
+  ` + "`file_server`" + ` over the same files with a JSON access log, behind its own reverse_proxy and ` + "`hls_proxy`" + `
+  sites (same Caddy, same configuration as the measured ones), one fresh 2 MB object per mode and case; GETs
+  of that object in the log (other requests to it are shown when there are any). Beside it, the delta of
+  ` + "`mediagate_hls_proxy_origin_requests_total`" + ` (all kinds) on Caddy's admin /metrics over the same views. Views
+  are bench/cmd/views, one HTTP/1.1 connection per viewer: "16 concurrent" opens all 16 connections first
+  (a GET of the playlist), then sends the 16 segment requests at once; "21 views" are sequential. The
+  playlist and the key are fetched before counting.
+- **profiles** (BENCH_PROFILE, default ` + "`misses`" + `): after the measured rounds, one more wrk run of each HTTPS row
+  that missed (and of reverse_proxy at its size) under ` + "`/debug/pprof/profile`" + `; flat time per function is
+  summed into what it is spent on and divided by that run's requests.
 - **through Caddy**: one ` + "`bin/caddy`" + ` with four loopback sites in front of one origin (a second
   Caddy, ` + "`file_server`" + ` over a temp dir): ` + "`reverse_proxy`" + ` (baseline), ` + "`edgeauth` + `hls_proxy`" + `
   (ours, token in ` + "`?__token__=`" + `, minted by ` + "`caddy edgeauth token`" + `), ` + "`hls_proxy`" + ` alone, and ours over
