@@ -5,6 +5,10 @@ SHELL := /bin/bash
 GO ?= go
 GOBIN := $(shell $(GO) env GOPATH)/bin
 VERSITYGW_VERSION := v1.8.0
+# MinIO, the second S3 server the S3 tests run against (AGPL-3.0: a test tool run as a
+# separate process, never linked into or shipped with mediagate). The pseudo-version
+# `go install github.com/minio/minio@latest` resolved; keep internal/testutil.MinIOVersion in step.
+MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 STATICCHECK_VERSION := v0.8.2
 export PATH := $(GOBIN):$(PATH)
 
@@ -23,8 +27,8 @@ build-xcaddy:
 check-manifest:
 	$(GO) run ./tools/caddybuild -check
 
-## deps: tools the tests and the demo run (versitygw; players come from .ci/run or apt)
-deps: $(GOBIN)/versitygw $(GOBIN)/staticcheck
+## deps: tools the tests and the demo run (versitygw, minio; players come from .ci/run or apt)
+deps: $(GOBIN)/versitygw $(GOBIN)/minio $(GOBIN)/staticcheck
 
 $(GOBIN)/staticcheck:
 	@echo ">> installing staticcheck $(STATICCHECK_VERSION) (go install)"
@@ -33,6 +37,12 @@ $(GOBIN)/staticcheck:
 $(GOBIN)/versitygw:
 	@echo ">> installing versitygw $(VERSITYGW_VERSION) (go install, ~2 min the first time)"
 	$(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+# MinIO's server is AGPL-3.0: installed as a test tool only, run by internal/testutil as a
+# separate process; mediagate never imports, links or ships it.
+$(GOBIN)/minio:
+	@echo ">> installing minio $(MINIO_VERSION) (go install, ~6 min the first time; a test tool, AGPL-3.0, never linked)"
+	$(GO) install github.com/minio/minio@$(MINIO_VERSION)
 
 ## test: every test — vet, staticcheck, unit + integration (real Caddy, real S3 gateway), fuzz smoke, end to end
 test: build deps

@@ -21,7 +21,7 @@ const adaptedSample = `{"apps":{"http":{"servers":{"srv0":{"listen":[":443"],"ro
 
 func TestRealizeMovesADocumentedConfigOntoTheTestStackAndNothingElse(t *testing.T) {
 	z := realizer{
-		S3:         &testutil.VGW{Endpoint: "http://127.0.0.1:7070", Access: "A", Secret: "S", Region: "us-east-1"},
+		S3:         &testutil.VGW{S3Conn: testutil.S3Conn{Endpoint: "http://127.0.0.1:7070", Access: "A", Secret: "S", Region: "us-east-1"}},
 		HTTPOrigin: &httpOrigin{URL: "http://127.0.0.1:7171", prefixes: map[string]bool{}},
 		PagePort:   9444,
 	}

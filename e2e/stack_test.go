@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -21,7 +22,8 @@ const (
 	siteCookie      = "cookie"      // hybrid: query token on the entry playlist mints a session cookie
 )
 
-// stack is versitygw serving testdata/sample as bucket "media", and bin/caddy in front of it.
+// stack is an S3 server (versitygw unless told) serving testdata/sample as bucket "media",
+// and bin/caddy in front of it.
 type stack struct {
 	Key      string            // EdgeAuth key (hex)
 	Media    map[string]string // site name -> "https://localhost:PORT"
@@ -46,10 +48,24 @@ type caddyfileData struct {
 // startStack starts versitygw and bin/caddy for one test; both stop at t.Cleanup.
 func startStack(t *testing.T) *stack {
 	t.Helper()
+	return startStackOn(t, testutil.KindVersityGW)
+}
+
+// startStackOn is startStack on an S3 server of the given kind (testutil.S3Kinds).
+func startStackOn(t *testing.T, kind string) *stack {
+	t.Helper()
 	testutil.CaddyBinary(t) // skips (fails under CI) without bin/caddy; notes a stale build
 	root := testutil.RepoRoot(t)
 
-	vgw := testutil.StartSampleBucket(t, "e2e")
+	var s3 testutil.S3Conn
+	if kind == testutil.KindVersityGW {
+		s3 = testutil.StartSampleBucket(t, "e2e").Conn()
+	} else {
+		srv := testutil.StartS3(t, kind, testutil.S3Options{Access: "e2e" + testutil.RandomHex(t, 6),
+			Secret: testutil.RandomHex(t, 20), Buckets: []string{"media"}})
+		testutil.SeedFS(t, srv, "media", "", os.DirFS(filepath.Join(root, "testdata", "sample")))
+		s3 = srv.Conn()
+	}
 
 	sites := []mediaSite{
 		{Name: sitePassthrough, Encryption: "passthrough", Tokenize: true},
@@ -61,7 +77,7 @@ func startStack(t *testing.T) *stack {
 	ports := testutil.FreePorts(t, 4+len(sites))
 	data := caddyfileData{
 		Admin: ports[0], HTTP: ports[1], HTTPS: ports[2], Page: ports[3],
-		S3Endpoint: vgw.Endpoint,
+		S3Endpoint: s3.Endpoint,
 		E2EDir:     filepath.Join(root, "e2e"),
 		PlayerDir:  filepath.Join(root, "demo", "player"),
 	}
@@ -87,8 +103,8 @@ func startStack(t *testing.T) *stack {
 		Env: []string{
 			"E2E_EDGEAUTH_KEY=" + st.Key,
 			"E2E_HLS_KEY_SECRET=" + testutil.RandomHex(t, 32),
-			"E2E_S3_ACCESS_KEY=" + vgw.Access,
-			"E2E_S3_SECRET_KEY=" + vgw.Secret,
+			"E2E_S3_ACCESS_KEY=" + s3.Access,
+			"E2E_S3_SECRET_KEY=" + s3.Secret,
 		},
 	}).Out
 	return st

@@ -2,16 +2,12 @@ package hlsproxy_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"mime"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/caddyserver/caddy/v2/caddytest"
 
 	"github.com/mediagate/caddy-mediagate/caddyauth/edgetoken"
@@ -20,25 +16,18 @@ import (
 
 const policyKeyHex = "0123456789abcdef0123456789abcdef"
 
-// putObject stores an object through the S3 API, so the gateway keeps its user metadata.
-func putObject(t *testing.T, g *testutil.VGW, key string, body []byte, meta map[string]string) {
+// putObject stores an object in bucket "dam" through the S3 API, so the server keeps its
+// user metadata.
+func putObject(t *testing.T, g testutil.S3Server, key string, body []byte, meta map[string]string) {
 	t.Helper()
-	client := s3.New(s3.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(g.Endpoint),
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider(g.Access, g.Secret, ""),
-	})
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	_, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("dam"), Key: aws.String(key), Body: bytes.NewReader(body), Metadata: meta})
-	if err != nil {
-		t.Fatalf("put %s: %v", key, err)
-	}
+	g.PutObject(t, "dam", key, body, "", meta)
 }
 
 func TestAssetPolicyFromObjectMetadata(t *testing.T) {
-	g := testutil.StartVersityGW(t, testutil.VGWOptions{Buckets: []string{"dam"}}) // keeps user metadata
+	testutil.EachS3Server(t, testutil.S3Options{Buckets: []string{"dam"}, Meta: true}, testAssetPolicyFromObjectMetadata)
+}
+
+func testAssetPolicyFromObjectMetadata(t *testing.T, g testutil.S3Server) {
 	public := bytes.Repeat([]byte("public "), 1000)
 	secret := bytes.Repeat([]byte("secret "), 1000)
 	putObject(t, g, "assets/brochure.pdf", public, map[string]string{"tokenize": "false"})
@@ -67,7 +56,7 @@ func TestAssetPolicyFromObjectMetadata(t *testing.T) {
 		}
 	}
 }
-`, g.Endpoint, g.Access, g.Secret)
+`, g.Conn().Endpoint, g.Conn().Access, g.Conn().Secret)
 	tc := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: 2993})
 	tc.InitServer(cfg, "caddyfile")
 

@@ -13,9 +13,10 @@ import (
 
 const testBucket = "media"
 
-// newS3 builds an S3 origin against a gateway with its root credentials.
-func newS3(t testing.TB, gw *testutil.VGW, prefix string, mutate func(*S3Config)) Origin {
+// newS3 builds an S3 origin against an S3 server (versitygw or MinIO) with its root credentials.
+func newS3(t testing.TB, srv testutil.S3Server, prefix string, mutate func(*S3Config)) Origin {
 	t.Helper()
+	gw := srv.Conn()
 	c := S3Config{Bucket: testBucket, Prefix: prefix, Endpoint: gw.Endpoint, Region: gw.Region,
 		AccessKey: gw.Access, SecretKey: gw.Secret}
 	if mutate != nil {

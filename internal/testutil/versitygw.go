@@ -3,8 +3,6 @@
 package testutil
 
 import (
-	"bytes"
-	"context"
 	"go/build"
 	"net"
 	"net/http"
@@ -16,10 +14,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // VGWOptions configure StartVersityGW. Zero values give defaults.
@@ -39,12 +33,8 @@ type VGWOptions struct {
 
 // VGW is a running versitygw process.
 type VGW struct {
-	Endpoint string // "http://127.0.0.1:PORT"
-	Addr     string // "127.0.0.1:PORT"
-	Access   string
-	Secret   string
-	Region   string
-	Dir      string
+	S3Conn        // Endpoint "http://127.0.0.1:PORT", Addr, root credentials, Region
+	Dir    string // the served directory: one subdirectory a bucket
 
 	cmd    *exec.Cmd
 	out    *Buffer
@@ -80,8 +70,8 @@ func StartVersityGW(t testing.TB, opts VGWOptions) *VGW {
 	if bin == "" {
 		Unavailable(t, "versitygw binary not found in PATH or $GOPATH/bin (make deps, or go install github.com/versity/versitygw/cmd/versitygw@v1.8.0)")
 	}
-	g := &VGW{Access: opts.Access, Secret: opts.Secret, Dir: opts.Dir, Region: opts.Region,
-		out: &Buffer{Limit: 1 << 20}, waitCh: make(chan struct{})}
+	g := &VGW{S3Conn: S3Conn{Kind: KindVersityGW, Access: opts.Access, Secret: opts.Secret, Region: opts.Region},
+		Dir: opts.Dir, out: &Buffer{Limit: 1 << 20}, waitCh: make(chan struct{})}
 	if g.Access == "" {
 		g.Access = "testaccess"
 	}
@@ -165,26 +155,22 @@ func (g *VGW) WriteFile(t testing.TB, bucket, key string, data []byte) {
 	}
 }
 
+// Conn returns the gateway's address and root credentials.
+func (g *VGW) Conn() S3Conn { return g.S3Conn }
+
+// CreateBucket makes a bucket directory (the posix backend's buckets are directories).
+func (g *VGW) CreateBucket(t testing.TB, bucket string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(g.Dir, bucket), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // PutObject uploads data to bucket/key through the S3 API (the AWS SDK, an
 // independent client), so the gateway stores its Content-Type and user
 // metadata (meta keys without the x-amz-meta- prefix). The gateway must run
 // without NoMeta for the metadata to be kept.
 func (g *VGW) PutObject(t testing.TB, bucket, key string, data []byte, contentType string, meta map[string]string) {
 	t.Helper()
-	client := s3.New(s3.Options{
-		Region:                     g.Region,
-		BaseEndpoint:               aws.String(g.Endpoint),
-		UsePathStyle:               true,
-		Credentials:                credentials.NewStaticCredentialsProvider(g.Access, g.Secret, ""),
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-	})
-	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(data), Metadata: meta}
-	if contentType != "" {
-		in.ContentType = aws.String(contentType)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := client.PutObject(ctx, in); err != nil {
-		t.Fatalf("PutObject %s/%s: %v\n%s", bucket, key, err, g.Output())
-	}
+	g.S3Conn.putObject(t, bucket, key, data, contentType, meta, g.Output)
 }
