@@ -28,7 +28,9 @@ func TestDateRangeHistoryKeepsFirstSeenTimesAndListsRemovedIDs(t *testing.T) {
 		t.Errorf("an unchanged read shares the published history")
 	}
 	b2 := dr("b", `X=2`) // the same ID, another tag (an update)
-	h = m.note([]playlist.DateRange{a, b}, t0.Add(time.Second), gap)
+	if h = m.note([]playlist.DateRange{a, b}, t0.Add(time.Second), gap); !h.Added[b].Equal(t0.Add(time.Second)) {
+		t.Errorf("b first seen at 1 s: %+v", h)
+	}
 	h = m.note([]playlist.DateRange{b, b2}, t0.Add(1500*time.Millisecond), gap)
 	if !h.Added[b].Equal(t0.Add(time.Second)) || !h.Added[b2].Equal(t0.Add(1500*time.Millisecond)) || !h.Since.Equal(t0) {
 		t.Errorf("first-seen times: %+v", h)

@@ -10,15 +10,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go/build"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -51,29 +48,11 @@ type MinIO struct {
 	S3Conn
 	Drives []string // the data directories
 
-	cmd    *exec.Cmd
-	out    *Buffer
-	once   sync.Once
-	waitCh chan struct{}
+	*process
 }
 
 // MinIOPath returns the minio binary from PATH or $GOPATH/bin, or "".
-func MinIOPath() string {
-	if p, err := exec.LookPath("minio"); err == nil {
-		return p
-	}
-	gopath := os.Getenv("GOPATH")
-	if gopath == "" {
-		gopath = build.Default.GOPATH
-	}
-	for _, dir := range filepath.SplitList(gopath) {
-		p := filepath.Join(dir, "bin", "minio")
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p
-		}
-	}
-	return ""
-}
+func MinIOPath() string { return GoToolPath("minio") }
 
 // StartMinIO starts MinIO on a free 127.0.0.1 port (its console disabled), waits until
 // its liveness endpoint answers and creates opts.Buckets. It skips the test when the
@@ -85,8 +64,7 @@ func StartMinIO(t testing.TB, opts MinIOOptions) *MinIO {
 	if bin == "" {
 		Unavailable(t, "minio binary not found in PATH or $GOPATH/bin (make deps, or go install github.com/minio/minio@%s)", MinIOVersion)
 	}
-	m := &MinIO{S3Conn: S3Conn{Kind: KindMinIO, Access: opts.Access, Secret: opts.Secret, Region: opts.Region},
-		out: &Buffer{Limit: 1 << 20}, waitCh: make(chan struct{})}
+	m := &MinIO{S3Conn: S3Conn{Kind: KindMinIO, Access: opts.Access, Secret: opts.Secret, Region: opts.Region}}
 	if m.Access == "" {
 		m.Access = "minioaccess"
 	}
@@ -106,20 +84,14 @@ func StartMinIO(t testing.TB, opts MinIOOptions) *MinIO {
 	m.Endpoint = "http://" + m.Addr
 	args := append([]string{"server", "--quiet", "--address", m.Addr,
 		"--console-address", net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[1]))}, m.Drives...)
-	m.cmd = exec.Command(bin, args...)
-	m.cmd.Env = append(os.Environ(),
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(),
 		"MINIO_ROOT_USER="+m.Access, "MINIO_ROOT_PASSWORD="+m.Secret, "MINIO_REGION="+m.Region,
 		"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_CI_CD=1", "MINIO_DOMAIN="+opts.Domain)
 	if opts.RequestsMax > 0 {
-		m.cmd.Env = append(m.cmd.Env, "MINIO_API_REQUESTS_MAX="+strconv.Itoa(opts.RequestsMax))
+		cmd.Env = append(cmd.Env, "MINIO_API_REQUESTS_MAX="+strconv.Itoa(opts.RequestsMax))
 	}
-	m.cmd.Stdout, m.cmd.Stderr = m.out, m.out
-	m.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // dies with the test process
-	if err := m.cmd.Start(); err != nil {
-		t.Fatalf("starting minio: %v", err)
-	}
-	go func() { _ = m.cmd.Wait(); close(m.waitCh) }()
-	t.Cleanup(m.Stop)
+	m.process = startProcess(t, "minio", cmd)
 	if err := m.waitLive(30*time.Second, opts.RequestsMax); err != nil {
 		m.Stop()
 		t.Fatalf("minio on %s: %v\n%s", m.Addr, err, m.Output())
@@ -167,19 +139,6 @@ func live(client *http.Client, url, limit string) bool {
 	}
 	return resp.Header.Get("X-RateLimit-Limit") == limit
 }
-
-// Stop kills the server and waits for it to exit. Safe to call more than once.
-func (m *MinIO) Stop() {
-	m.once.Do(func() {
-		if m.cmd.Process != nil {
-			_ = m.cmd.Process.Kill()
-		}
-		<-m.waitCh
-	})
-}
-
-// Output returns what the server printed so far (for failure messages).
-func (m *MinIO) Output() string { return m.out.String() }
 
 // Conn returns the server's address and root credentials.
 func (m *MinIO) Conn() S3Conn { return m.S3Conn }

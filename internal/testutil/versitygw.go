@@ -3,15 +3,12 @@
 package testutil
 
 import (
-	"go/build"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -36,29 +33,11 @@ type VGW struct {
 	S3Conn        // Endpoint "http://127.0.0.1:PORT", Addr, root credentials, Region
 	Dir    string // the served directory: one subdirectory a bucket
 
-	cmd    *exec.Cmd
-	out    *Buffer
-	once   sync.Once
-	waitCh chan struct{}
+	*process
 }
 
 // VersityGWPath returns the versitygw binary from PATH or $GOPATH/bin, or "".
-func VersityGWPath() string {
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p
-	}
-	gopath := os.Getenv("GOPATH")
-	if gopath == "" {
-		gopath = build.Default.GOPATH
-	}
-	for _, dir := range filepath.SplitList(gopath) {
-		p := filepath.Join(dir, "bin", "versitygw")
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p
-		}
-	}
-	return ""
-}
+func VersityGWPath() string { return GoToolPath("versitygw") }
 
 // StartVersityGW starts versitygw on a free 127.0.0.1 port and waits until it answers
 // HTTP. It skips the test when the binary is missing, unless CI=true (then it fails).
@@ -71,7 +50,7 @@ func StartVersityGW(t testing.TB, opts VGWOptions) *VGW {
 		Unavailable(t, "versitygw binary not found in PATH or $GOPATH/bin (make deps, or go install github.com/versity/versitygw/cmd/versitygw@v1.8.0)")
 	}
 	g := &VGW{S3Conn: S3Conn{Kind: KindVersityGW, Access: opts.Access, Secret: opts.Secret, Region: opts.Region},
-		Dir: opts.Dir, out: &Buffer{Limit: 1 << 20}, waitCh: make(chan struct{})}
+		Dir: opts.Dir}
 	if g.Access == "" {
 		g.Access = "testaccess"
 	}
@@ -99,21 +78,14 @@ func StartVersityGW(t testing.TB, opts VGWOptions) *VGW {
 		args = append(args, "--nometa")
 	}
 	args = append(args, g.Dir)
-	g.cmd = exec.Command(bin, args...)
-	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out
-	g.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // dies with the test process
-	if err := g.cmd.Start(); err != nil {
-		t.Fatalf("starting versitygw: %v", err)
-	}
-	go func() { _ = g.cmd.Wait(); close(g.waitCh) }()
-	t.Cleanup(g.Stop)
+	g.process = startProcess(t, "versitygw", exec.Command(bin, args...))
 
 	deadline := time.Now().Add(15 * time.Second)
 	client := &http.Client{Timeout: time.Second}
 	for {
 		select {
 		case <-g.waitCh:
-			t.Fatalf("versitygw exited early: %s", g.out.String())
+			t.Fatalf("versitygw exited early: %s", g.Output())
 		default:
 		}
 		if resp, err := client.Get(g.Endpoint + "/"); err == nil {
@@ -123,24 +95,11 @@ func StartVersityGW(t testing.TB, opts VGWOptions) *VGW {
 		}
 		if time.Now().After(deadline) {
 			g.Stop()
-			t.Fatalf("versitygw did not answer on %s within 15s: %s", g.Addr, g.out.String())
+			t.Fatalf("versitygw did not answer on %s within 15s: %s", g.Addr, g.Output())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
-// Stop kills the gateway and waits for it to exit. Safe to call more than once.
-func (g *VGW) Stop() {
-	g.once.Do(func() {
-		if g.cmd.Process != nil {
-			_ = g.cmd.Process.Kill()
-		}
-		<-g.waitCh
-	})
-}
-
-// Output returns what the gateway printed so far (for failure messages).
-func (g *VGW) Output() string { return g.out.String() }
 
 // WriteFile copies data straight into Dir/bucket/key (no ETag, Content-Type text/plain
 // when served; use the S3 API to PUT objects that need those or user metadata).
