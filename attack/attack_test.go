@@ -28,6 +28,7 @@ func TestAttackerGetsNoForbiddenBytes(t *testing.T) {
 	t.Run("11 embed signs no other asset", func(t *testing.T) { rowEmbedSignsNoOtherAsset(t, st) })
 	t.Run("12 DAM answers that are not one canonical public answer protect", func(t *testing.T) { rowDAMAnswersProtect(t, st) })
 	t.Run("13 held reloads are decided first", func(t *testing.T) { rowHeldReloadDecidedFirst(t, st) })
+	t.Run("14 the same lock on each S3 server", func(t *testing.T) { rowS3Servers(t, st) })
 	t.Run("3 token leaks/redaction spellings", func(t *testing.T) { rowRedactionSpellings(t, st) })
 	// Last: every token the rows above used or saw minted.
 	t.Run("3 token leaks/no token in caddy's log", func(t *testing.T) { rowNoTokenInLog(t, st) })
