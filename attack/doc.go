@@ -47,6 +47,10 @@
 //   - damanswers_test.go: a DAM rule endpoint (stand-in) answering a
 //     redirect to "public", duplicated or case-folded members, trailing data,
 //     a BOM, a string boolean: the asset stays protected, no byte arrives;
+//   - s3servers_test.go: row 16, the same lock on each S3 server (versitygw
+//     and MinIO, a site each on its own bin/caddy): no byte outside the
+//     origin prefix (sibling prefix, another bucket), no S3 subresource or
+//     response-* override, no metadata-protected object for a stranger;
 //   - smaller_test.go: asset policy, entry globs, url_mode, existence oracle,
 //     https_only redirect;
 //   - sanctioned_test.go: players keep playing (Go HLS client, ffprobe);
