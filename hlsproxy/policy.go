@@ -49,10 +49,16 @@ func (p *AssetPolicy) provision() error {
 	return nil
 }
 
-// protected decides from the origin's response header.
+// protected decides from the origin's response header. Only one value
+// decides: a header sent twice (or none) is the default, as the DAM rule
+// endpoint takes exactly one canonical answer — an origin that says both
+// "false" and "true" never makes an asset public.
 func (p *AssetPolicy) protected(h http.Header) bool {
-	v := strings.ToLower(strings.TrimSpace(h.Get(p.Header)))
-	switch v {
+	vals := h.Values(p.Header)
+	if len(vals) != 1 {
+		return p.Default != "public"
+	}
+	switch strings.ToLower(strings.TrimSpace(vals[0])) {
 	case "true", "1", "yes", "protected", "on":
 		return true
 	case "false", "0", "no", "public", "off":
