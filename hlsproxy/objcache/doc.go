@@ -41,7 +41,7 @@
 // TTL of their own), and dropped when a revalidation replaces or forgets
 // that version. A hot encrypted 2 MB segment costs 0.12 ms in process
 // instead of 2.1 ms (hlsproxy BenchmarkHotEncryptedSegment;
-// docs/encout-measure.md).
+// BENCHMARKS.md, "object_cache: what is cached").
 //
 // The package has no Caddy dependency; hls_proxy's fetch stage (fetch.go,
 // cache.go) wires it to the origin pool, after the access decision.
