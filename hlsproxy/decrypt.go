@@ -93,17 +93,14 @@ func (h *Handler) serveDecryptedStream(w http.ResponseWriter, r *http.Request, q
 	out := output{q: q, key: key, size: -1, public: q.public(), lastModified: obj.Header.Get("Last-Modified"),
 		etag: transformedETag(obj.Header.Get("ETag"), job)}
 	return h.writeOutput(w, r, out, func(httpx.Range) (io.ReadCloser, error) {
-		body, ok := obj.Open(r.Context(), 0)
-		if !ok { // another caller streams the shared body: our own GET
-			resp, err := h.fetch(r, key, http.MethodGet, nil)
-			if err != nil {
-				return nil, h.originError(r, "segment", key, err)
-			}
-			if resp.StatusCode != http.StatusOK {
-				resp.Body.Close()
-				return nil, h.cryptoFailure(key, "unexpected_status", fmt.Errorf("origin answered %d", resp.StatusCode))
-			}
-			body = resp.Body
+		resp, err := h.openWhole(r, key, obj) // the shared body, or our own GET
+		if err != nil {
+			return nil, h.originError(r, "segment", key, err)
+		}
+		body := resp.Body
+		if resp.StatusCode != http.StatusOK {
+			body.Close()
+			return nil, h.cryptoFailure(key, "unexpected_status", fmt.Errorf("origin answered %d", resp.StatusCode))
 		}
 		clear := segcrypt.NewDecrypter(body, sk, job.StorageIV)
 		if job.Encrypts() {
