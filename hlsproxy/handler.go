@@ -161,8 +161,6 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		Mode:    h.mode,
 		Secrets: h.secrets,
 		Origins: origins,
-		// held.go: when an origin cannot hold a blocking reload, the proxy does.
-		ProxyBlocks: h.proxyHolds(),
 	}
 	if h.PlaylistCache >= 0 {
 		size := h.PlaylistCache

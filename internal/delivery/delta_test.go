@@ -40,7 +40,6 @@ func TestDeltaIsRewrittenWithTheFullPlaylistsURIsKeysAndContexts(t *testing.T) {
 	tok := Token{Param: "t", Value: "viewer", Scope: []string{"/hls/*", "/keys/*"}}
 	for _, mode := range []Mode{Passthrough, Decrypt, Reencrypt} {
 		rw := newRewriter(t, mode)
-		rw.ProxyBlocks = true
 		full, _, err := rw.Rewrite(src, "live/a/index.m3u8", tok)
 		if err != nil {
 			t.Fatal(err)

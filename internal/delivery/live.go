@@ -37,7 +37,7 @@ func BlockingHold(td float64, floor time.Duration) time.Duration {
 
 // liveOptions sets what a rewritten live playlist may promise. Every
 // playlist keeps CAN-BLOCK-RELOAD: an origin that cannot hold a blocking
-// reload (S3) has the proxy hold it (ProxyBlocks; hls_proxy refuses
+// reload (S3) has the proxy hold it (hls_proxy's held.go; it refuses
 // blocking_reload origin for such an origin). When the proxy holds
 // blocking reloads it also builds the delta updates of every live playlist
 // whose origin says CAN-SKIP-UNTIL (playlist.Delta), so CAN-SKIP-UNTIL and

@@ -21,10 +21,6 @@ type Rewriter struct {
 	Mode    Mode
 	Secrets *segcrypt.Keyring // its primary seals contexts and derives keys (required unless Passthrough)
 	Origins []origin.Origin   // absolute URIs under their URLPrefixes map back to keys
-	// ProxyBlocks: the proxy holds blocking reloads itself (blocking_reload
-	// proxy) and builds delta playlists (playlist.Delta, before Rewrite), so
-	// CAN-BLOCK-RELOAD, CAN-SKIP-UNTIL and CAN-SKIP-DATERANGES stay.
-	ProxyBlocks bool
 }
 
 // Rewrite rewrites the playlist stored at playlistKey. Every URI that points
