@@ -3,12 +3,8 @@ package bench
 import (
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"testing"
-	"time"
-
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/mediagate/caddy-mediagate/internal/httpx"
 )
@@ -27,7 +23,7 @@ func BenchmarkStream2MB(b *testing.B) {
 	const size = 2 << 20
 	copies := []struct {
 		name string
-		copy func(w http.ResponseWriter, r io.Reader, buf []byte) (int64, error)
+		copy copyFunc
 	}{
 		{"noflush", func(w http.ResponseWriter, r io.Reader, buf []byte) (int64, error) {
 			return io.CopyBuffer(writerOnly{w}, onlyReader{r}, buf)
@@ -40,34 +36,9 @@ func BenchmarkStream2MB(b *testing.B) {
 	for _, piece := range []int{64 << 10, 16 << 10} {
 		for _, tc := range copies {
 			b.Run(tc.name+"/read"+strconv.Itoa(piece>>10)+"KiB", func(b *testing.B) {
-				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					iw := &caddyhttp.IdleTimeoutWriter{
-						ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w},
-						Ctrl:                  http.NewResponseController(w),
-						Deadline:              caddyhttp.IdleDeadline{Timeout: 30 * time.Second},
-					}
-					iw.Header().Set("Content-Length", strconv.Itoa(size))
-					iw.WriteHeader(http.StatusOK)
-					buf := make([]byte, 64<<10)
-					if _, err := tc.copy(iw, &pieceReader{r: &patternReader{left: size}, max: piece}, buf); err != nil {
-						b.Error(err)
-					}
-				}))
-				defer srv.Close()
-				client := srv.Client()
-				b.SetBytes(size)
-				b.ReportAllocs()
-				for b.Loop() {
-					resp, err := client.Get(srv.URL)
-					if err != nil {
-						b.Fatal(err)
-					}
-					n, err := io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if err != nil || n != size {
-						b.Fatalf("got %d bytes: %v", n, err)
-					}
-				}
+				benchCopyToClient(b, size, tc.copy, func() io.Reader {
+					return &pieceReader{r: &patternReader{left: size}, max: piece}
+				})
 			})
 		}
 	}
