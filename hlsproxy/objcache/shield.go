@@ -122,8 +122,7 @@ func (s *Shield) Get(ctx context.Context, req Request) (*Object, Outcome, error)
 	var stale *Object
 	if s.cache != nil && req.CacheKey.Object != "" {
 		if o, ok := s.cache.GetIfPresent(req.CacheKey); ok {
-			// An output is as fresh as the version its key names.
-			if o.derived || s.cfg.Now().Sub(o.validated) < s.cfg.TTL {
+			if s.isFresh(o) {
 				return o, Hit, nil
 			}
 			stale = o
@@ -137,9 +136,16 @@ func (s *Shield) Get(ctx context.Context, req Request) (*Object, Outcome, error)
 	if stale != nil {
 		flight += "\x00revalidate"
 	}
-	led, revalidated := false, false
+	led, revalidated, hit := false, false, false
 	ch := s.flights.DoChan(flight, func() (any, error) {
 		led = true
+		// A flight that ended between this caller's lookup and DoChan has
+		// stored its answer: look again, so that late caller is a hit, not
+		// a second origin request (or a second transform).
+		if o := s.fresh(req.CacheKey, stale); o != nil {
+			hit = true
+			return o, nil
+		}
 		return s.fetch(context.WithoutCancel(ctx), req, stale, &revalidated)
 	})
 	select {
@@ -151,6 +157,8 @@ func (s *Shield) Get(ctx context.Context, req Request) (*Object, Outcome, error)
 		switch {
 		case !led:
 			return o, Coalesced, nil
+		case hit:
+			return o, Hit, nil
 		case revalidated:
 			return o, Revalidated, nil
 		}
@@ -163,6 +171,24 @@ func (s *Shield) Get(ctx context.Context, req Request) (*Object, Outcome, error)
 		}()
 		return nil, 0, ctx.Err()
 	}
+}
+
+// isFresh reports whether a cached o is served without asking the origin:
+// an output is as fresh as the version its key names.
+func (s *Shield) isFresh(o *Object) bool {
+	return o.derived || s.cfg.Now().Sub(o.validated) < s.cfg.TTL
+}
+
+// fresh returns the cached answer for key if it is fresh and is not the
+// stale one this flight was started to revalidate; nil otherwise.
+func (s *Shield) fresh(key Key, stale *Object) *Object {
+	if s.cache == nil || key.Object == "" {
+		return nil
+	}
+	if o, ok := s.cache.GetIfPresent(key); ok && o != stale && s.isFresh(o) {
+		return o
+	}
+	return nil
 }
 
 // fetch runs one origin request for a flight (in singleflight's goroutine).
