@@ -9,8 +9,10 @@
 //     pace from any offset. A body that ends early fails every reader with
 //     the error, never a short EOF.
 //   - Shield (shield.go): coalescing (golang.org/x/sync/singleflight) of
-//     concurrent fetches of one flight key, a bound on the callers waiting
-//     for origin answers (golang.org/x/sync/semaphore), and the cache.
+//     concurrent fetches of one flight key — a caller arriving while a
+//     shared body is still coming joins that body, cached or not —, a
+//     bound on the callers waiting for origin answers
+//     (golang.org/x/sync/semaphore), and the cache.
 //   - Lengths (lengths.go): facts learnt once per object version (the
 //     plaintext length of an encrypted segment), bounded.
 //   - Derive (derived.go): outputs derived from a stored object (encrypt

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -77,6 +78,14 @@ type Shield struct {
 	flights singleflight.Group
 	waiters *semaphore.Weighted
 	cache   *otter.Cache[Key, *Object]
+
+	// filling holds, by flight key, the buffered answers whose bodies are
+	// still arriving and that the cache does not hold (no cache, or not
+	// kept): singleflight forgets a flight once its headers are in, so a
+	// caller arriving mid-body joins the buffer here instead of asking the
+	// origin again.
+	fillMu  sync.Mutex
+	filling map[string]*Object
 }
 
 // New returns a Shield; cfg.MaxObject and cfg.MaxWaiters must be positive.
@@ -87,7 +96,7 @@ func New(cfg Config) (*Shield, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Shield{cfg: cfg, waiters: semaphore.NewWeighted(cfg.MaxWaiters)}
+	s := &Shield{cfg: cfg, waiters: semaphore.NewWeighted(cfg.MaxWaiters), filling: map[string]*Object{}}
 	if cfg.MaxBytes > 0 {
 		c, err := otter.New(&otter.Options[Key, *Object]{
 			MaximumWeight: uint64(cfg.MaxBytes),
@@ -128,22 +137,28 @@ func (s *Shield) Get(ctx context.Context, req Request) (*Object, Outcome, error)
 			stale = o
 		}
 	}
+	if stale == nil {
+		if o := s.arriving(req.Flight); o != nil {
+			return o, Coalesced, nil
+		}
+	}
 	if !s.waiters.TryAcquire(1) {
 		return nil, 0, ErrBusy
 	}
 	defer s.waiters.Release(1)
-	flight := req.Flight
-	if stale != nil {
-		flight += "\x00revalidate"
-	}
-	led, revalidated, hit := false, false, false
-	ch := s.flights.DoChan(flight, func() (any, error) {
+	fk := flight(req, stale)
+	led, revalidated, hit, joined := false, false, false, false
+	ch := s.flights.DoChan(fk, func() (any, error) {
 		led = true
 		// A flight that ended between this caller's lookup and DoChan has
 		// stored its answer: look again, so that late caller is a hit, not
 		// a second origin request (or a second transform).
 		if o := s.fresh(req.CacheKey, stale); o != nil {
 			hit = true
+			return o, nil
+		}
+		if o := s.arriving(fk); o != nil {
+			joined = true
 			return o, nil
 		}
 		return s.fetch(context.WithoutCancel(ctx), req, stale, &revalidated)
@@ -155,7 +170,7 @@ func (s *Shield) Get(ctx context.Context, req Request) (*Object, Outcome, error)
 		}
 		o := res.Val.(*Object)
 		switch {
-		case !led:
+		case !led, joined:
 			return o, Coalesced, nil
 		case hit:
 			return o, Hit, nil
@@ -225,7 +240,10 @@ func (s *Shield) fetch(ctx context.Context, req Request, stale *Object, revalida
 			o.weight = uint32(o.Length) + headerWeight(o.Header)
 			s.store(req.CacheKey, o)
 		}
-		go s.fill(o, resp, req.CacheKey)
+		if o.weight == 0 {
+			s.addFilling(flight(req, stale), o)
+		}
+		go s.fill(o, resp, req.CacheKey, flight(req, stale))
 	default:
 		o.live = resp.Body
 	}
@@ -242,10 +260,41 @@ func (s *Shield) store(key Key, o *Object) {
 	}
 }
 
+// flight is the singleflight key of req: a revalidation of stale is a
+// flight of its own (its answer may be a 304).
+func flight(req Request, stale *Object) string {
+	if stale != nil {
+		return req.Flight + "\x00revalidate"
+	}
+	return req.Flight
+}
+
+// arriving returns the buffered answer of flight whose body is arriving, or nil.
+func (s *Shield) arriving(flight string) *Object {
+	s.fillMu.Lock()
+	defer s.fillMu.Unlock()
+	return s.filling[flight]
+}
+
+func (s *Shield) addFilling(flight string, o *Object) {
+	s.fillMu.Lock()
+	s.filling[flight] = o
+	s.fillMu.Unlock()
+}
+
 // fill reads the body into o's buffer; a body that fails leaves the cache.
-func (s *Shield) fill(o *Object, resp *Response, cacheKey Key) {
+// Once the body is complete (or failed) o is no longer joined as arriving.
+func (s *Shield) fill(o *Object, resp *Response, cacheKey Key, flight string) {
 	defer resp.Body.Close()
-	if o.buf.fill(resp.Body, resp.Length) == nil || o.weight == 0 {
+	err := o.buf.fill(resp.Body, resp.Length)
+	if o.weight == 0 {
+		s.fillMu.Lock()
+		if s.filling[flight] == o {
+			delete(s.filling, flight)
+		}
+		s.fillMu.Unlock()
+	}
+	if err == nil || o.weight == 0 {
 		return
 	}
 	s.cache.ComputeIfPresent(cacheKey, func(cur *Object) (*Object, otter.ComputeOp) {
@@ -265,11 +314,13 @@ func (s *Shield) forget(cacheKey Key, stale *Object) {
 	}
 }
 
-// Size is the weight (bytes) of the cached objects.
+// Size is the weight (bytes) of the cached objects, once the cache's
+// pending maintenance has run (otter applies a write's weight there).
 func (s *Shield) Size() uint64 {
 	if s.cache == nil {
 		return 0
 	}
+	s.cache.CleanUp()
 	return s.cache.WeightedSize()
 }
 
