@@ -140,8 +140,10 @@ func TestPoolFailsOverFromAMinIOAnswering503SlowDown(t *testing.T) {
 }
 
 // holdRequestSlot starts a signed PUT whose body never comes, so MinIO's handler sits
-// inside its request limit until the test ends.
-func holdRequestSlot(t *testing.T, m *testutil.MinIO) {
+// inside its request limit until the test ends. The returned channel is closed if
+// MinIO answered it instead (it came while an earlier request still held the slot:
+// a 429 of its own).
+func holdRequestSlot(t *testing.T, m *testutil.MinIO) <-chan struct{} {
 	t.Helper()
 	pr, pw := io.Pipe()
 	t.Cleanup(func() { pw.CloseWithError(io.ErrUnexpectedEOF) })
@@ -155,7 +157,9 @@ func holdRequestSlot(t *testing.T, m *testutil.MinIO) {
 	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, unsignedPayload, "s3", m.Region, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	answered := make(chan struct{})
 	go func() {
+		defer close(answered)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()
 		}
@@ -163,6 +167,7 @@ func holdRequestSlot(t *testing.T, m *testutil.MinIO) {
 	if _, err := pw.Write([]byte("x")); err != nil { // the request is on its way
 		t.Fatal(err)
 	}
+	return answered
 }
 
 func TestPoolFailsOverFromAMinIOAtItsRequestLimit(t *testing.T) {
@@ -170,9 +175,14 @@ func TestPoolFailsOverFromAMinIOAtItsRequestLimit(t *testing.T) {
 	replica := testutil.StartVersityGW(t, testutil.VGWOptions{Buckets: []string{testBucket}, NoMeta: true})
 	busy.PutObject(t, testBucket, "seg.ts", []byte("from the busy one"), "video/mp2t", nil)
 	replica.WriteFile(t, testBucket, "seg.ts", []byte("from the replica"))
-	holdRequestSlot(t, busy)
+	held := holdRequestSlot(t, busy)
 	alone := newS3(t, busy, "", nil)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		select {
+		case <-held: // refused itself (the slot was still taken): hold it again
+			held = holdRequestSlot(t, busy)
+		default:
+		}
 		_, _, err := fetchAll(t, alone, &Request{Key: "seg.ts"}) // 200 until the PUT holds the slot
 		if oe, ok := err.(*Error); ok && oe.Status == http.StatusTooManyRequests {
 			break
