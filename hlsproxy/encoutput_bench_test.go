@@ -53,3 +53,23 @@ func BenchmarkColdEncryptedSegment(b *testing.B) {
 	b.Run("encrypt", func(b *testing.B) { benchSegment(b, "encrypt", "clear", "") })
 	b.Run("reencrypt", func(b *testing.B) { benchSegment(b, "reencrypt", "enc", "") })
 }
+
+// BenchmarkColdPassthroughSegment: a 2 MB passthrough segment without
+// object_cache, an origin GET (loopback) per request: its B/op is the
+// shared body's buffer (objcache.Buffer holds the whole body so a view
+// arriving mid-body can join it), the GC cost of coalescing.
+func BenchmarkColdPassthroughSegment(b *testing.B) {
+	o := newOutOrigin(b, bytes.Repeat([]byte("0123456789abcdef"), 2<<20/16))
+	h := outHandler(b, o, "passthrough", "")
+	w := &discard{h: http.Header{}}
+	r := httptest.NewRequest(http.MethodGet, "/hls/clear/seg0.ts", nil)
+	b.SetBytes(2 << 20)
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		rq := r.WithContext(context.WithValue(context.Background(), caddyhttp.VarsCtxKey, map[string]any{}))
+		if err := h.ServeHTTP(w, rq, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
