@@ -61,13 +61,16 @@ func (c *playlistCache) get(key string, now time.Time) (*cachedPlaylist, bool) {
 	return p, true
 }
 
-// put stores a playlist fetched at p.fetched for ttl (playlistTTL).
+// put stores a playlist fetched at p.fetched for ttl (playlistTTL). It
+// stores a copy: p may be shared by the waiters of one flight, each of
+// which puts it.
 func (c *playlistCache) put(key string, p *cachedPlaylist, ttl time.Duration) {
 	if c == nil || len(p.body) > maxCachedPlaylist || ttl <= 0 {
 		return
 	}
-	p.expires = p.fetched.Add(ttl)
-	c.lru.Add(key, p)
+	kept := *p
+	kept.expires = p.fetched.Add(ttl)
+	c.lru.Add(key, &kept)
 }
 
 // noteEdge remembers a media playlist's edge (a target duration > 0).

@@ -83,7 +83,8 @@ type Handler struct {
 	rewriter *delivery.Rewriter
 	cache    *playlistCache
 	keys     *keyCache
-	hub      *llhold.Hub // blocking reloads the proxy holds; nil when the origin holds them
+	hub      *llhold.Hub      // blocking reloads the proxy holds; nil when the origin holds them
+	flights  *playlistFlights // directive-free playlist misses, coalesced (playlistflight.go)
 	shield   *objcache.Shield
 	lengths  *objcache.Lengths
 	logger   *zap.Logger
@@ -170,6 +171,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.cache = newPlaylistCache(size)
 	}
 	h.keys = newKeyCache(1024, time.Minute)
+	h.flights = newPlaylistFlights(maxWaiters)
 	h.provisionHolds()
 	return h.provisionShield()
 }

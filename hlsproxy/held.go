@@ -86,18 +86,18 @@ func (h *Handler) provisionHolds() {
 }
 
 // pollPlaylist is the hub's read of a playlist object: a plain GET, no
-// directives (the origin cannot block), conditional on the last ETag.
+// directives (the origin cannot block), conditional on the last ETag;
+// counted in origin_requests_total like any origin request (object, or
+// conditional after the first read).
 func (h *Handler) pollPlaylist(ctx context.Context, key, etag string) (*llhold.Snapshot, error) {
 	req := &origin.Request{Key: key, Method: http.MethodGet}
 	if etag != "" {
 		req.Header = http.Header{"If-None-Match": {etag}}
 	}
-	start := time.Now()
-	resp, err := h.pool.Fetch(ctx, req)
+	resp, err := h.fetchKind(ctx, req, originKind(req)) // counted: most of a live S3 origin's GETs
 	if err != nil {
 		return nil, err
 	}
-	h.metrics.originResponse(resp.Origin, start)
 	if resp.Body != nil {
 		defer resp.Body.Close()
 	}

@@ -22,7 +22,11 @@ import (
 const maxPlaylistBytes = 16 << 20
 
 // servePlaylist serves a rewritten playlist, from the cache when it is
-// fresh and the request has no delivery directives (live.go).
+// fresh and the request has no delivery directives (live.go). A miss
+// without directives is read through the playlist flight (sharedPlaylist):
+// concurrent misses for one key cost one origin GET. A request with
+// directives is a different answer (a blocking reload, a delta update): it
+// is never coalesced into a directive-free one, nor served from the cache.
 func (h *Handler) servePlaylist(w http.ResponseWriter, r *http.Request, q *request) error {
 	key := q.key
 	directives, err := h.directives(r, key)
@@ -37,6 +41,11 @@ func (h *Handler) servePlaylist(w http.ResponseWriter, r *http.Request, q *reque
 		if p, ok := h.cache.get(key, nowFunc()); ok {
 			return h.writePlaylist(w, r, q, p, false)
 		}
+		p, err := h.sharedPlaylist(r, key)
+		if err != nil {
+			return h.readError(r, key, err)
+		}
+		return h.writePlaylist(w, r, q, p, true)
 	}
 	resp, err := h.fetchPlaylist(r, key, directives)
 	if err != nil {
@@ -52,23 +61,43 @@ func (h *Handler) servePlaylist(w http.ResponseWriter, r *http.Request, q *reque
 
 // servePlaylistResponse reads a playlist answer of the origin and serves it.
 func (h *Handler) servePlaylistResponse(w http.ResponseWriter, r *http.Request, q *request, resp *origin.Response) error {
-	key := q.key
+	p, err := h.readPlaylist(q.key, resp)
+	if err != nil {
+		return h.readError(r, q.key, err)
+	}
+	return h.writePlaylist(w, r, q, p, true)
+}
+
+// readPlaylist reads an origin's playlist answer into what the cache and
+// the flight share: the origin's bytes and headers, before any rewrite. A
+// failure is a handler error (502), or the origin's read error (readError).
+func (h *Handler) readPlaylist(key string, resp *origin.Response) (*cachedPlaylist, error) {
 	if resp.StatusCode != http.StatusOK || resp.Body == nil {
-		return caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("playlist %s: origin answered %d", key, resp.StatusCode))
+		return nil, caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("playlist %s: origin answered %d", key, resp.StatusCode))
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPlaylistBytes+1))
 	if err != nil {
-		return h.originError(r, "playlist", key, err)
+		return nil, err
 	}
 	if len(body) > maxPlaylistBytes {
 		h.logger.Error("playlist too large", zap.String("object", key), zap.Int("limit", maxPlaylistBytes))
-		return caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("playlist %s is larger than %d bytes", key, maxPlaylistBytes))
+		return nil, caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("playlist %s is larger than %d bytes", key, maxPlaylistBytes))
 	}
 	p := &cachedPlaylist{body: body, lastModified: resp.Header.Get("Last-Modified"), fetched: nowFunc()}
 	if h.AssetPolicy != nil {
 		p.metadata = resp.Header.Get(h.AssetPolicy.Header)
 	}
-	return h.writePlaylist(w, r, q, p, true)
+	return p, nil
+}
+
+// readError is the handler's error for a failed playlist read: a handler
+// error as it is, an origin's failure through originError.
+func (h *Handler) readError(r *http.Request, key string, err error) error {
+	var he caddyhttp.HandlerError
+	if errors.As(err, &he) {
+		return err
+	}
+	return h.originError(r, "playlist", key, err)
 }
 
 // writePlaylist applies the access decision and the per-request rewrite.
