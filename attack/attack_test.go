@@ -31,6 +31,7 @@ func TestAttackerGetsNoForbiddenBytes(t *testing.T) {
 	t.Run("14 encrypted outputs in object_cache", func(t *testing.T) { rowEncryptedOutputs(t, st) })
 	t.Run("15 deltas carry no forbidden URI", func(t *testing.T) { rowDeltasCarryNoForbiddenURI(t, st) })
 	t.Run("16 the same lock on each S3 server", func(t *testing.T) { rowS3Servers(t, st) })
+	t.Run("17 shared playlist reads share no access decision or token", func(t *testing.T) { rowSharedPlaylistReads(t, st) })
 	t.Run("3 token leaks/redaction spellings", func(t *testing.T) { rowRedactionSpellings(t, st) })
 	// Last: every token the rows above used or saw minted.
 	t.Run("3 token leaks/no token in caddy's log", func(t *testing.T) { rowNoTokenInLog(t, st) })

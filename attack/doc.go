@@ -51,6 +51,13 @@
 //     and MinIO, a site each on its own bin/caddy): no byte outside the
 //     origin prefix (sibling prefix, another bucket), no S3 subresource or
 //     response-* override, no metadata-protected object for a stranger;
+//   - sharedplaylist_test.go: row 17, concurrent cold views of one
+//     playlist share one origin read, never a decision or a token: bursts
+//     of strangers (no token, HEAD, an encoded name, a conditional,
+//     another asset's or a garbage token) racing eight token holders get
+//     no byte of a protected playlist, no view carries another holder's
+//     token, every URI of a holder's playlist its own (a row with its own
+//     bin/caddy: optional edgeauth, asset_policy metadata, tokenize);
 //   - smaller_test.go: asset policy, entry globs, url_mode, existence oracle,
 //     https_only redirect;
 //   - sanctioned_test.go: players keep playing (Go HLS client, ffprobe);
