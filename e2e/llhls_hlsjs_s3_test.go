@@ -59,6 +59,7 @@ type llResult struct {
 		Path   string `json:"path"`
 	} `json:"refused"`
 	Console []string `json:"console"`
+	llDeltas
 }
 
 func (r llResult) String() string {
@@ -93,57 +94,10 @@ func (r llResult) steady() (hlsMean, hlsMax, pdtMean, pdtMax, target float64, n 
 
 func TestHLSJSLowLatencyPlaysFromS3ThroughTheProxyHoldingBlockingReloads(t *testing.T) {
 	requireBrowser(t)
-	testutil.CaddyBinary(t)
-	ffmpeg := testutil.RequireTool(t, "ffmpeg")
-	const mediaSeconds = 40
-	media := testutil.RealLLParts(t, ffmpeg, mediaSeconds)
-
-	vgw := testutil.StartVersityGW(t, testutil.VGWOptions{Buckets: []string{"media"}})
-	const prepublished = 12 // three segments before the player starts
-	p := &testutil.S3LLPackager{VGW: vgw, Bucket: "media", Key: "live/index.m3u8", Media: media,
-		Epoch: time.Now().Add(-prepublished * time.Duration(llPartTarget*float64(time.Second)))}
-	for range prepublished {
-		p.Publish(t)
-	}
-	stop, stopped := make(chan struct{}), make(chan struct{})
-	go func() { // a live encoder: part i is published when its media ends, at Epoch + 0.5(i+1)
-		defer close(stopped)
-		for i := prepublished; i < len(media); i++ {
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Until(p.Epoch.Add(time.Duration(float64(i+1) * llPartTarget * float64(time.Second))))):
-			}
-			p.Publish(t)
-		}
-	}()
-	t.Cleanup(func() { close(stop); <-stopped })
-
-	ports := testutil.FreePorts(t, 5)
-	key := testutil.RandomHex(t, 32)
-	var cf bytes.Buffer
-	root := testutil.RepoRoot(t)
-	if err := llhlsCaddyfile.Execute(&cf, map[string]any{
-		"Admin": ports[0], "HTTP": ports[1], "HTTPS": ports[2], "Page": ports[3],
-		"S3Endpoint": vgw.Endpoint, "E2EDir": filepath.Join(root, "e2e"), "PlayerDir": filepath.Join(root, "e2e", "players"),
-		"Sites": []mediaSite{{Name: "ll", Port: ports[4], Encryption: "passthrough", Cookie: true}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	testutil.StartCaddyWith(t, testutil.CaddyOptions{
-		Caddyfile: cf.String(), Admin: ports[0], Ready: 60 * time.Second, Ports: ports[3:],
-		Env: []string{"E2E_EDGEAUTH_KEY=" + key, "E2E_HLS_KEY_SECRET=" + testutil.RandomHex(t, 32),
-			"E2E_S3_ACCESS_KEY=" + vgw.Access, "E2E_S3_SECRET_KEY=" + vgw.Secret},
-	})
-
-	tok := mintToken(t, key, 5*time.Minute, "/hls/live/*")
-	src := withToken("https://localhost:"+strconv.Itoa(ports[4])+"/hls/live/index.m3u8", tok)
-	page := "https://localhost:" + strconv.Itoa(ports[3]) + "/hlsjs-ll.html?src=" + url.QueryEscape(src)
+	page := startLLStack(t, llStack{Prepublished: 12, MediaSeconds: 40, // three segments before the player starts
+		Site: mediaSite{Name: "ll", Encryption: "passthrough", Cookie: true}})
 	timeout := 35 * time.Second
-	res := testutil.RunDriver[llResult](t, testutil.Driver{Script: "llplayer.mjs",
-		Args: []string{"--page", page, "--play-seconds", strconv.Itoa(llPlaySeconds),
-			"--timeout", strconv.FormatInt(timeout.Milliseconds(), 10), "--chromium", testutil.Chromium(t)},
-		Timeout: timeout + 15*time.Second, Results: 1, Show: redact})[0]
+	res := runLLPlayer(t, page, timeout)
 
 	if !res.OK || !res.LowLatencyMode {
 		t.Fatalf("hls.js (lowLatencyMode %v) played %.1f s, want %d s:\n%s", res.LowLatencyMode, res.Played, llPlaySeconds, res)
@@ -177,4 +131,74 @@ func TestHLSJSLowLatencyPlaysFromS3ThroughTheProxyHoldingBlockingReloads(t *test
 	if res.MaxStallMs >= 1000 {
 		t.Errorf("playback stalled %.0f ms once playing:\n%s", res.MaxStallMs, res)
 	}
+}
+
+// llStack is what startLLStack starts: S3LLPackager parts of MediaSeconds
+// of media in versitygw, Prepublished parts in the bucket before the player
+// starts and the rest on a live encoder's clock, Window and DateRanges as in
+// S3LLPackager; bin/caddy with Site in front of the bucket.
+type llStack struct {
+	Prepublished, MediaSeconds, Window int
+	DateRanges                         bool
+	Site                               mediaSite // its Port is chosen here
+}
+
+// startLLStack starts s and returns the address of the hls.js low-latency
+// page playing its live playlist with a query token.
+func startLLStack(t *testing.T, s llStack) string {
+	t.Helper()
+	testutil.CaddyBinary(t)
+	ffmpeg := testutil.RequireTool(t, "ffmpeg")
+	media := testutil.RealLLParts(t, ffmpeg, s.MediaSeconds)
+	vgw := testutil.StartVersityGW(t, testutil.VGWOptions{Buckets: []string{"media"}})
+	p := &testutil.S3LLPackager{VGW: vgw, Bucket: "media", Key: "live/index.m3u8", Media: media,
+		Window: s.Window, DateRanges: s.DateRanges,
+		Epoch: time.Now().Add(-time.Duration(s.Prepublished) * time.Duration(llPartTarget*float64(time.Second)))}
+	for range s.Prepublished {
+		p.Publish(t)
+	}
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() { // a live encoder: part i is published when its media ends, at Epoch + 0.5(i+1)
+		defer close(stopped)
+		for i := s.Prepublished; i < len(media); i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Until(p.Epoch.Add(time.Duration(float64(i+1) * llPartTarget * float64(time.Second))))):
+			}
+			p.Publish(t)
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-stopped })
+
+	ports := testutil.FreePorts(t, 5)
+	key := testutil.RandomHex(t, 32)
+	var cf bytes.Buffer
+	root := testutil.RepoRoot(t)
+	site := s.Site
+	site.Port = ports[4]
+	if err := llhlsCaddyfile.Execute(&cf, map[string]any{
+		"Admin": ports[0], "HTTP": ports[1], "HTTPS": ports[2], "Page": ports[3],
+		"S3Endpoint": vgw.Endpoint, "E2EDir": filepath.Join(root, "e2e"), "PlayerDir": filepath.Join(root, "e2e", "players"),
+		"Sites": []mediaSite{site},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.StartCaddyWith(t, testutil.CaddyOptions{
+		Caddyfile: cf.String(), Admin: ports[0], Ready: 60 * time.Second, Ports: ports[3:],
+		Env: []string{"E2E_EDGEAUTH_KEY=" + key, "E2E_HLS_KEY_SECRET=" + testutil.RandomHex(t, 32),
+			"E2E_S3_ACCESS_KEY=" + vgw.Access, "E2E_S3_SECRET_KEY=" + vgw.Secret},
+	})
+	tok := mintToken(t, key, 5*time.Minute, "/hls/live/*")
+	src := withToken("https://localhost:"+strconv.Itoa(ports[4])+"/hls/live/index.m3u8", tok)
+	return "https://localhost:" + strconv.Itoa(ports[3]) + "/hlsjs-ll.html?src=" + url.QueryEscape(src)
+}
+
+// runLLPlayer plays page with e2e/llplayer.mjs for llPlaySeconds, giving up after timeout.
+func runLLPlayer(t *testing.T, page string, timeout time.Duration) llResult {
+	t.Helper()
+	return testutil.RunDriver[llResult](t, testutil.Driver{Script: "llplayer.mjs",
+		Args: []string{"--page", page, "--play-seconds", strconv.Itoa(llPlaySeconds),
+			"--timeout", strconv.FormatInt(timeout.Milliseconds(), 10), "--chromium", testutil.Chromium(t)},
+		Timeout: timeout + 15*time.Second, Results: 1, Show: redact})[0]
 }

@@ -27,6 +27,10 @@ type S3LLPackager struct {
 	// Epoch + 0.5(i+1) for a live encoder's timing).
 	Epoch  time.Time
 	Window int // complete segments the playlist lists; 0: six (too few to skip any)
+	// DateRanges, with Epoch, opens every listed segment with an
+	// EXT-X-DATERANGE (ID "s<N>", START-DATE its program date, DURATION 2)
+	// and adds CAN-SKIP-DATERANGES=YES, so a player asks _HLS_skip=v2.
+	DateRanges bool
 }
 
 // body is part k of segment s, or a placeholder.
@@ -69,8 +73,13 @@ func (p *S3LLPackager) Publish(t testing.TB) (msn, part int, at time.Time) {
 // can be skipped.
 func (p *S3LLPackager) Playlist() string {
 	var b strings.Builder
+	dateRanges := p.DateRanges && !p.Epoch.IsZero()
 	b.WriteString("#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:2\n#EXT-X-PART-INF:PART-TARGET=0.5\n" +
-		"#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.5,CAN-SKIP-UNTIL=12\n")
+		"#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.5,CAN-SKIP-UNTIL=12")
+	if dateRanges {
+		b.WriteString(",CAN-SKIP-DATERANGES=YES")
+	}
+	b.WriteString("\n")
 	window := p.Window
 	if window == 0 {
 		window = 6
@@ -83,7 +92,11 @@ func (p *S3LLPackager) Playlist() string {
 	}
 	for s := first; s <= p.Done; s++ {
 		if !p.Epoch.IsZero() && (s < p.Done || p.Parts > 0) {
-			fmt.Fprintf(&b, "#EXT-X-PROGRAM-DATE-TIME:%s\n", p.Epoch.Add(time.Duration(s)*2*time.Second).UTC().Format("2006-01-02T15:04:05.000Z"))
+			date := p.Epoch.Add(time.Duration(s) * 2 * time.Second).UTC().Format("2006-01-02T15:04:05.000Z")
+			if dateRanges {
+				fmt.Fprintf(&b, "#EXT-X-DATERANGE:ID=\"s%d\",START-DATE=\"%s\",DURATION=2.0\n", s, date)
+			}
+			fmt.Fprintf(&b, "#EXT-X-PROGRAM-DATE-TIME:%s\n", date)
 		}
 		if s >= p.Done-2 {
 			for k := range min(4, p.Parts+4*(p.Done-s)) {
