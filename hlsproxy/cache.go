@@ -28,7 +28,7 @@ const maxCachedPlaylist = 2 << 20
 type cachedPlaylist struct {
 	body         []byte
 	lastModified string
-	metadata     string    // the asset policy header's value
+	metadata     []string  // every value of the asset policy header (one decides; more are the default)
 	fetched      time.Time // when the origin answered
 	expires      time.Time
 }

@@ -121,7 +121,7 @@ func (h *Handler) pollPlaylist(ctx context.Context, key, etag string) (*llhold.S
 	s := &llhold.Snapshot{Body: body, ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
 		Fetched: time.Now(), State: llhold.StateOf(info), DateRanges: info.DateRanges}
 	if h.AssetPolicy != nil {
-		s.Metadata = resp.Header.Get(h.AssetPolicy.Header)
+		s.Metadata = resp.Header.Values(h.AssetPolicy.Header)
 	}
 	return s, nil
 }

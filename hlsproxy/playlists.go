@@ -85,7 +85,7 @@ func (h *Handler) readPlaylist(key string, resp *origin.Response) (*cachedPlayli
 	}
 	p := &cachedPlaylist{body: body, lastModified: resp.Header.Get("Last-Modified"), fetched: nowFunc()}
 	if h.AssetPolicy != nil {
-		p.metadata = resp.Header.Get(h.AssetPolicy.Header)
+		p.metadata = resp.Header.Values(h.AssetPolicy.Header)
 	}
 	return p, nil
 }
@@ -104,8 +104,8 @@ func (h *Handler) readError(r *http.Request, key string, err error) error {
 func (h *Handler) writePlaylist(w http.ResponseWriter, r *http.Request, q *request, p *cachedPlaylist, fresh bool) error {
 	key := q.key
 	meta := http.Header{}
-	if h.AssetPolicy != nil && p.metadata != "" {
-		meta.Set(h.AssetPolicy.Header, p.metadata)
+	if h.AssetPolicy != nil {
+		meta[http.CanonicalHeaderKey(h.AssetPolicy.Header)] = p.metadata // every value: AssetPolicy.protected decides from exactly one
 	}
 	if err := h.allowMetadata(q, meta); err != nil {
 		return err

@@ -22,7 +22,7 @@ type Snapshot struct {
 	Body         []byte
 	ETag         string // for the next conditional GET; "" when the origin gives none
 	LastModified string
-	Metadata     string    // the caller's per-object header (asset policy)
+	Metadata     []string  // every value of the caller's per-object header (asset policy)
 	Fetched      time.Time // when the origin answered
 	State        State
 	DateRanges   []playlist.DateRange // the playlist's EXT-X-DATERANGE tags (Fetch sets them)
