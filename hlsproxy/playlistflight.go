@@ -73,7 +73,8 @@ func (h *Handler) sharedPlaylist(r *http.Request, key string) (*cachedPlaylist, 
 // readPlaylistFromOrigin is the flight's one GET of a playlist, without
 // directives (nothing of any request's query goes to the origin).
 func (h *Handler) readPlaylistFromOrigin(ctx context.Context, key string) (*cachedPlaylist, error) {
-	resp, err := h.fetchKind(ctx, &origin.Request{Key: key, Method: http.MethodGet}, "object")
+	req := &origin.Request{Key: key, Method: http.MethodGet}
+	resp, err := h.fetchKind(ctx, req, originKind(req))
 	if err != nil {
 		return nil, err
 	}
